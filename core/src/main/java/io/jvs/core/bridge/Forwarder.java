@@ -44,7 +44,7 @@ public final class Forwarder {
     /** @param thread this forwarding thread's index (for counters and MAC-learning ownership) */
     public Forwarder(int thread) {
         this.thread = thread;
-        this.segmenter = new GsoSegmenter(65536 + HEADROOM);
+        this.segmenter = new GsoSegmenter(65535);
     }
 
     public int thread() {
