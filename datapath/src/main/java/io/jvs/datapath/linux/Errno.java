@@ -18,6 +18,7 @@ public final class Errno {
     public static final int ENODEV = 19;
     public static final int EINVAL = 22;
     public static final int EMSGSIZE = 90;
+    public static final int EADDRNOTAVAIL = 99;
     public static final int EBADFD = 77;
     public static final int ENETDOWN = 100;
     public static final int ENOBUFS = 105;
@@ -41,6 +42,7 @@ public final class Errno {
             case ENODEV -> "ENODEV";
             case EINVAL -> "EINVAL";
             case EMSGSIZE -> "EMSGSIZE";
+            case EADDRNOTAVAIL -> "EADDRNOTAVAIL";
             case EBADFD -> "EBADFD";
             case ENETDOWN -> "ENETDOWN";
             case ENOBUFS -> "ENOBUFS";
