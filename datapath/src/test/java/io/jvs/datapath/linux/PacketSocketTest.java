@@ -72,6 +72,7 @@ class PacketSocketTest {
         PacketSocket socket = open(vethB);
         assertEquals(vethB, socket.ifname());
         assertEquals(Netdev.ifindex(ns, vethB), socket.ifindex());
+        assertEquals(2 * PacketSocket.RECEIVE_BUFFER_BYTES, socket.receiveBufferBytes(), "SO_RCVBUFFORCE as root");
         assertEquals(0, socket.receiveBurst(slotAddresses, SLOT, BURST, lengths, vlanTci), "empty: EAGAIN is 0");
 
         LinuxTestSupport.sendUdp(ns, "10.202.0.2");
