@@ -490,6 +490,9 @@ EOF
 		tx=$(printf '%s\n' "$out" | awk '/packets outgoing/ {print $1; exit}')
 		[ -z "$tx" ] && tx=0
 		rec_drops pps "$r" "$d0" "$(python3 -c "print($t1 - $t0)")"
+		# trafgen counts only frames the device accepted: frames a full TAP queue dropped
+		# (tx_dropped of the sender's device) were offered too
+		tx=$((tx + $(stat_of "$NS_A" "$DEV_A" tx_dropped) - ${d0%% *}))
 		python3 -c "
 import sys; tx,rx,t0,t1=int(sys.argv[1]),int(sys.argv[2]),float(sys.argv[3]),float(sys.argv[4]); el=t1-t0
 print('%.0f %.0f %.2f' % (tx/el, rx/el, max(0.0, 100.0*(1-rx/tx)) if tx else 100))" "$tx" "$rx" "$t0" "$t1" |
@@ -605,7 +608,7 @@ ELAPSED=$((SECONDS - START))
 	echo "ip netns exec A ping -q -c $PING_N -i 0.01 $IPB"
 	echo "ip netns exec A iperf3 -c $IPB -t $SECONDS_TCP -J                          # Gbit/s = end.sum_received, retr = end.sum_sent.retransmits"
 	echo "ip netns exec A iperf3 -c $IPB -u -l 18 -b 0 -t $SECONDS_UDP -J            # rx pps = (sum_received.packets - lost_packets) / seconds"
-	echo "ip netns exec A timeout -s INT $SECONDS_UDP trafgen -i udp64.trafgen -o <devA> -P 1 -Q   # offered = 'packets outgoing' / wall time, rx = rx_packets delta of <devB>"
+	echo "ip netns exec A timeout -s INT $SECONDS_UDP trafgen -i udp64.trafgen -o <devA> -P 1 -Q   # offered = ('packets outgoing' + tx_dropped delta of <devA>) / wall time, rx = rx_packets delta of <devB>"
 	echo "#   udp64.trafgen: { eth(da=<devB mac>, sa=<devA mac>), ipv4(saddr=$IPA, daddr=$IPB, ttl=64), udp(sp=4000, dp=9), fill(0x41, 18) }"
 	echo "ip netns exec S ./jvs daemon --rundir R --db R/conf.json${THREADS:+ --threads $THREADS}; ./jvs --rundir R add-br br0"
 	echo "./jvs --rundir R add-port br0 <veth end in S>                               # jvs-veth"
