@@ -90,6 +90,11 @@ public final class SystemPort extends DevicePort {
     }
 
     @Override
+    public boolean acceptsOffloads() {
+        return true;
+    }
+
+    @Override
     public String type() {
         return "system";
     }
