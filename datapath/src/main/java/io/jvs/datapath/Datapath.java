@@ -12,6 +12,7 @@ import java.util.concurrent.TimeUnit;
 
 import io.jvs.core.bridge.Bridge;
 import io.jvs.core.bridge.BridgePort;
+import io.jvs.core.bridge.FlowGeneration;
 import io.jvs.core.bridge.PatchPort;
 import io.jvs.core.bridge.VlanConfig;
 import io.jvs.core.packet.MacAddress;
@@ -32,6 +33,7 @@ import io.jvs.datapath.reactor.ReactorThread;
  */
 public final class Datapath implements AutoCloseable {
     private final Reactor reactor;
+    private final FlowGeneration generation = new FlowGeneration(); // one for all bridges: patch ports join them
     private final Map<String, Bridge> bridges = new LinkedHashMap<>();
     private final Map<String, ReactorThread> bridgeOwners = new LinkedHashMap<>();
     private final Map<String, ScheduledFuture<?>> agingTasks = new LinkedHashMap<>();
@@ -58,7 +60,7 @@ public final class Datapath implements AutoCloseable {
     }
 
     public void addBridge(String name) {
-        Bridge bridge = new Bridge(name);
+        Bridge bridge = new Bridge(name, generation);
         ReactorThread owner = reactor.nextForBridge();
         bridge.setOwner(owner.index(), owner.loop(), System::nanoTime);
         bridges.put(name, bridge);

@@ -13,7 +13,10 @@ import org.agrona.concurrent.UnsafeBuffer;
 public abstract class BridgePort {
     public static final int DEFAULT_MTU = 1500;
 
+    private static final java.util.concurrent.atomic.AtomicInteger IDS = new java.util.concurrent.atomic.AtomicInteger();
+
     private final String name;
+    private final int id = IDS.incrementAndGet();
     private final PortCounters counters;
     private volatile VlanConfig vlan = VlanConfig.TRUNK_ALL;
     private volatile boolean up = true;
@@ -51,6 +54,11 @@ public abstract class BridgePort {
         return name;
     }
 
+    /** A number unique to this port object in the process (flow cache keys hash it). */
+    public final int id() {
+        return id;
+    }
+
     public final PortCounters counters() {
         return counters;
     }
@@ -70,6 +78,15 @@ public abstract class BridgePort {
 
     public void setVlan(VlanConfig vlan) {
         this.vlan = vlan;
+        changed();
+    }
+
+    /** Forwarding decisions involving this port may differ now: invalidate cached ones. */
+    protected final void changed() {
+        Bridge b = bridge;
+        if (b != null) {
+            b.generation().bump();
+        }
     }
 
     public final boolean isUp() {
@@ -83,6 +100,7 @@ public abstract class BridgePort {
     public void setUp(boolean up, String reason) {
         this.downReason = up ? "" : reason;
         this.up = up;
+        changed();
     }
 
     public final int mtu() {
@@ -91,5 +109,6 @@ public abstract class BridgePort {
 
     public void setMtu(int mtu) {
         this.mtu = mtu;
+        changed();
     }
 }
