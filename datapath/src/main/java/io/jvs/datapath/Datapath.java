@@ -47,6 +47,10 @@ public final class Datapath implements AutoCloseable {
         return reactor.threadCount();
     }
 
+    public List<ReactorThread> reactorThreads() {
+        return reactor.threads();
+    }
+
     public Collection<Bridge> bridges() {
         return bridges.values();
     }
