@@ -90,4 +90,28 @@ class VlanTest {
         Traffic.staticNeighbour(a10, b20);
         Traffic.pingFails(a10, b20, 5);
     }
+
+    @Test
+    void taggedFramesOnAnAccessPortAreDroppedAndCounted() {
+        JvsDaemon jvs = lab.daemon();
+        Lab.Host a = lab.vethHost("10.0.0.1/24");
+        Lab.Host b = lab.vethHost("10.0.0.2/24");
+        jvs.ok("add-br", "br0");
+        jvs.ok("add-port", "br0", a.port(), "tag=10");
+        jvs.ok("add-port", "br0", b.port(), "tag=10");
+        Traffic.ping(a, b);
+
+        // A VLAN-10 subinterface in a's namespace: its frames reach the access port already tagged.
+        Sh.inNs(a.ns(), "ip", "link", "add", "link", "eth0", "name", "eth0.10", "type", "vlan", "id", "10").check();
+        Sh.inNs(a.ns(), "ip", "addr", "add", "10.0.10.1/24", "dev", "eth0.10").check();
+        Sh.inNs(a.ns(), "ip", "link", "set", "eth0.10", "up").check();
+        Sh.inNs(b.ns(), "ip", "addr", "add", "10.0.10.2/24", "dev", "eth0").check();
+        Lab.Host tagged = new Lab.Host(a.ns(), "eth0.10", "10.0.10.1", a.port());
+        Lab.Host bAlias = new Lab.Host(b.ns(), "eth0", "10.0.10.2", b.port());
+        Traffic.pingFails(tagged, bAlias, 5);
+
+        CliOutput.PortStats st = CliOutput.dumpPorts(jvs.ok("dump-ports", "br0").out()).get(a.port());
+        org.junit.jupiter.api.Assertions.assertTrue(st.drops("tagged_on_access") > 0,
+                "tagged frames on access port " + a.port() + " must be counted as tagged_on_access drops: " + st);
+    }
 }
