@@ -53,7 +53,7 @@ fi
 teardown() {
   local pid="" work=""
   if [ -f "$STATE" ]; then read -r pid work < "$STATE" || true; fi
-  if [ -n "$pid" ] && [ -n "$work" ] && tr '\0' ' ' < "/proc/$pid/cmdline" 2>/dev/null | grep -q -- "--rundir $work/run"; then
+  if [ -n "$pid" ] && [ -n "$work" ] && { tr '\0' ' ' < "/proc/$pid/cmdline"; } 2>/dev/null | grep -q -- "--rundir $work/run"; then
     kill -TERM "$pid" 2>/dev/null
     for _ in $(seq 50); do kill -0 "$pid" 2>/dev/null || break; sleep 0.2; done
     kill -KILL "$pid" 2>/dev/null
@@ -120,7 +120,13 @@ done
 if [ "$ready" = 0 ]; then
   check 0 "daemon ready (pid $DAEMON_PID, control socket $RUNDIR/jvs.sock)"
 else
-  check 1 "daemon ready: not within 30 s; last lines of $WORK/daemon.log:"
+  if kill -0 "$DAEMON_PID" 2>/dev/null; then
+    check 1 "daemon ready: not within 30 s (see $WORK/daemon.log)"
+  else
+    wait "$DAEMON_PID"; status=$?
+    check 1 "daemon ready: it exited with status $status before it was ready (see $WORK/daemon.log)"
+  fi
+  echo "last lines of $WORK/daemon.log:" >&2
   tail -n 20 "$WORK/daemon.log" >&2
 fi
 
@@ -171,8 +177,12 @@ section "jvs dump-ports br0"
 ports="$(jvs dump-ports br0)"
 echo "$ports"
 tx_errors="$(grep -o 'errors=[0-9]*' <<< "$ports" | awk -F= '{ s += $2 } END { print s + 0 }')"
-[ -n "$ports" ] && [ "$tx_errors" = 0 ]
-check $? "dump-ports: $tx_errors tx errors"
+if [ -z "$ports" ]; then
+  check 1 "dump-ports: no output"
+else
+  [ "$tx_errors" = 0 ]
+  check $? "dump-ports: $tx_errors tx errors"
+fi
 
 section "checks"
 passed=0
