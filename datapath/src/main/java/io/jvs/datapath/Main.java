@@ -1,1 +1,30 @@
-package io.jvs.datapath; public final class Main { public static void main(String[] a) {} }
+package io.jvs.datapath;
+
+import java.util.Arrays;
+import java.util.List;
+
+import io.jvs.datapath.control.Cli;
+import io.jvs.datapath.control.Daemon;
+
+/** Entry point behind ./jvs: {@code daemon ...} runs the switch, anything else is a CLI command. */
+public final class Main {
+    private Main() {
+    }
+
+    public static void main(String[] args) {
+        List<String> list = Arrays.asList(args);
+        int status;
+        if (!list.isEmpty() && list.get(0).equals("daemon")) {
+            try {
+                status = Daemon.run(list.subList(1, list.size()));
+            } catch (IllegalArgumentException e) {
+                System.err.println(e.getMessage());
+                status = 2;
+            }
+        } else {
+            status = Cli.run(list, System.out, System.err);
+        }
+        System.out.flush();
+        System.exit(status);
+    }
+}

@@ -1,0 +1,204 @@
+package io.jvs.core.bridge;
+
+import java.nio.ByteBuffer;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.Executor;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicLong;
+
+import org.agrona.MutableDirectBuffer;
+import org.agrona.concurrent.MessageHandler;
+import org.agrona.concurrent.UnsafeBuffer;
+import org.agrona.concurrent.ringbuffer.ManyToOneRingBuffer;
+import org.agrona.concurrent.ringbuffer.RingBufferDescriptor;
+
+/**
+ * A learning bridge: its ports and its MAC table.
+ *
+ * <p>Threads. The port list is owned by the control thread and published as an immutable array (copy on write), so
+ * forwarding threads read it without locks. The MAC table has one writer, the bridge's owner thread (one of the
+ * forwarding threads). A forwarding thread that sees a new or moved source MAC learns it at once when it is the
+ * owner, and otherwise posts a learn request to the owner through a many-to-one ring buffer (no allocation, no lock)
+ * and wakes it; until the owner applies it, frames to that MAC flood, which is always correct.
+ */
+public final class Bridge {
+    public static final int DEFAULT_MAX_MACS = 8192;
+    public static final long DEFAULT_AGING_NS = 300_000_000_000L;
+    /** Port numbers are below this; also the most outputs a flood can have on one bridge. */
+    public static final int MAX_PORTS = 1024;
+
+    private static final int LEARN_MSG = 1;
+    private static final int LEARN_MSG_LENGTH = 12; // key (8) + port (4)
+
+    private final String name;
+    private final MacTable macTable;
+    private volatile BridgePort[] ports = new BridgePort[0]; // index = port number; null = free
+    private int nextNumber; // control thread
+
+    private final ManyToOneRingBuffer learnQueue =
+            new ManyToOneRingBuffer(new UnsafeBuffer(ByteBuffer.allocateDirect((64 << 10) + RingBufferDescriptor.TRAILER_LENGTH)));
+    private final AtomicBoolean drainScheduled = new AtomicBoolean();
+    private final Runnable drainTask = this::drainScheduled;
+    private final LearnHandler learnHandler = new LearnHandler();
+    private volatile int ownerThread;
+    private volatile Executor ownerExecutor = Runnable::run;
+    private volatile java.util.function.LongSupplier clock = System::nanoTime;
+
+    // Written by the owner thread only; read by anyone.
+    private volatile long learnFull;
+    private final AtomicLong learnQueueFull = new AtomicLong();
+
+    public Bridge(String name, int maxMacs, long agingNs) {
+        this.name = name;
+        this.macTable = new MacTable(maxMacs, agingNs);
+    }
+
+    public Bridge(String name) {
+        this(name, DEFAULT_MAX_MACS, DEFAULT_AGING_NS);
+    }
+
+    public String name() {
+        return name;
+    }
+
+    public MacTable macTable() {
+        return macTable;
+    }
+
+    /**
+     * Makes forwarding thread {@code thread} the MAC table's writer; {@code executor} runs tasks on that thread and
+     * {@code clock} is the time base those tasks learn with. Called by the datapath before traffic flows.
+     */
+    public void setOwner(int thread, Executor executor, java.util.function.LongSupplier clock) {
+        this.ownerThread = thread;
+        this.ownerExecutor = executor;
+        this.clock = clock;
+    }
+
+    public int ownerThread() {
+        return ownerThread;
+    }
+
+    public Executor ownerExecutor() {
+        return ownerExecutor;
+    }
+
+    /** The current ports, indexed by number (holes are null). Do not modify. */
+    public BridgePort[] ports() {
+        return ports;
+    }
+
+    public BridgePort port(int number) {
+        BridgePort[] p = ports;
+        return number >= 0 && number < p.length ? p[number] : null;
+    }
+
+    public List<BridgePort> portList() {
+        List<BridgePort> list = new ArrayList<>();
+        for (BridgePort p : ports) {
+            if (p != null) {
+                list.add(p);
+            }
+        }
+        return list;
+    }
+
+    /**
+     * Adds a port (control thread). Numbers are handed out round-robin so that a number freed by a deleted port is
+     * reused as late as possible: a learn request still in flight for the old port cannot land on the new one.
+     */
+    public void addPort(BridgePort port) {
+        if (port.bridge != null) {
+            throw new IllegalStateException("port " + port.name() + " is already on bridge " + port.bridge.name());
+        }
+        BridgePort[] old = ports;
+        int number = -1;
+        for (int i = 0; i < MAX_PORTS; i++) {
+            int n = (nextNumber + i) % MAX_PORTS;
+            if (n >= old.length || old[n] == null) {
+                number = n;
+                break;
+            }
+        }
+        if (number < 0) {
+            throw new IllegalStateException("bridge " + name + " has " + MAX_PORTS + " ports, the most it can have");
+        }
+        nextNumber = number + 1;
+        BridgePort[] next = java.util.Arrays.copyOf(old, Math.max(old.length, number + 1));
+        port.bridge = this;
+        port.number = number;
+        next[number] = port;
+        ports = next;
+    }
+
+    /** Removes a port (control thread). The caller flushes its MAC entries on the owner thread. */
+    public void removePort(BridgePort port) {
+        BridgePort[] next = ports.clone();
+        if (port.number >= 0 && port.number < next.length && next[port.number] == port) {
+            next[port.number] = null;
+        }
+        ports = next;
+    }
+
+    /**
+     * Records that {@code mac} in {@code vlan} was seen on port {@code portNumber} (forwarding path; no allocation).
+     */
+    public void learn(int thread, int vlan, long mac, int portNumber, long nowNs) {
+        long key = MacTable.key(vlan, mac);
+        if (thread == ownerThread) {
+            if (macTable.learn(key, portNumber, nowNs) == MacTable.FULL) {
+                learnFull++;
+            }
+        } else if (!macTable.refresh(key, portNumber, nowNs)) {
+            MutableDirectBuffer b = learnQueue.buffer();
+            int index = learnQueue.tryClaim(LEARN_MSG, LEARN_MSG_LENGTH);
+            if (index <= 0) {
+                learnQueueFull.incrementAndGet(); // only when the owner is far behind
+                return;
+            }
+            b.putLong(index, key);
+            b.putInt(index + 8, portNumber);
+            learnQueue.commit(index);
+            if (!drainScheduled.get() && drainScheduled.compareAndSet(false, true)) {
+                ownerExecutor.execute(drainTask);
+            }
+        }
+    }
+
+    private void drainScheduled() {
+        drainScheduled.set(false);
+        drainLearnQueue(clock.getAsLong());
+    }
+
+    /** Applies the learn requests other threads posted (owner thread). */
+    public void drainLearnQueue(long nowNs) {
+        learnHandler.nowNs = nowNs;
+        learnQueue.read(learnHandler);
+    }
+
+    private final class LearnHandler implements MessageHandler {
+        long nowNs;
+
+        @Override
+        public void onMessage(int msgTypeId, MutableDirectBuffer buffer, int index, int length) {
+            long key = buffer.getLong(index);
+            int portNumber = buffer.getInt(index + 8);
+            if (port(portNumber) == null) {
+                return; // the port was deleted while the request was in flight
+            }
+            if (macTable.learn(key, portNumber, nowNs) == MacTable.FULL) {
+                learnFull++;
+            }
+        }
+    }
+
+    /** Learn attempts refused because the table was at its capacity (those MACs' frames flood). */
+    public long learnFull() {
+        return learnFull;
+    }
+
+    public long learnQueueFull() {
+        return learnQueueFull.get();
+    }
+}

@@ -1,0 +1,86 @@
+package io.jvs.core.bridge;
+
+import org.agrona.concurrent.UnsafeBuffer;
+
+/**
+ * A port as the forwarding logic sees it: a name, a number on its bridge, a VLAN mode, an up/down state, counters, and
+ * a way to send a frame. The datapath subclasses it for TAP and AF_PACKET ports; tests and the offline replay use
+ * in-memory ports; {@link PatchPort} never transmits: the {@link Forwarder} continues in the peer bridge instead.
+ *
+ * <p>The configuration fields are written by the control thread and read by forwarding threads (volatile); the
+ * counters follow {@link PortCounters}' per-thread rule.
+ */
+public abstract class BridgePort {
+    public static final int DEFAULT_MTU = 1500;
+
+    private final String name;
+    private final PortCounters counters;
+    private volatile VlanConfig vlan = VlanConfig.TRUNK_ALL;
+    private volatile boolean up = true;
+    private volatile int mtu = DEFAULT_MTU;
+    private volatile String downReason = "";
+    Bridge bridge; // set by Bridge.addPort, before the port is published to forwarding threads
+    int number = -1;
+
+    protected BridgePort(String name, int threads) {
+        this.name = name;
+        this.counters = new PortCounters(threads);
+    }
+
+    /**
+     * Sends one frame. {@code buf} holds, at {@code offset}, a 10-byte virtio-net header (all zero: a plain frame
+     * with a complete checksum) followed by the Ethernet frame; {@code length} counts both. Called on a forwarding
+     * thread, never concurrently for the same thread. Returns the bytes sent, 0 when the device had no room (the frame
+     * is lost), or a negative errno.
+     */
+    public abstract int transmit(UnsafeBuffer buf, int offset, int length, int thread);
+
+    /** The kind shown by {@code show}: system, internal, patch, ... */
+    public abstract String type();
+
+    public final String name() {
+        return name;
+    }
+
+    public final PortCounters counters() {
+        return counters;
+    }
+
+    public final Bridge bridge() {
+        return bridge;
+    }
+
+    /** The port's number on its bridge (what the MAC table stores), or -1 when not on a bridge. */
+    public final int number() {
+        return number;
+    }
+
+    public final VlanConfig vlan() {
+        return vlan;
+    }
+
+    public void setVlan(VlanConfig vlan) {
+        this.vlan = vlan;
+    }
+
+    public final boolean isUp() {
+        return up;
+    }
+
+    public final String downReason() {
+        return downReason;
+    }
+
+    public void setUp(boolean up, String reason) {
+        this.downReason = up ? "" : reason;
+        this.up = up;
+    }
+
+    public final int mtu() {
+        return mtu;
+    }
+
+    public void setMtu(int mtu) {
+        this.mtu = mtu;
+    }
+}

@@ -1,0 +1,54 @@
+package io.jvs.core.bridge;
+
+import java.util.Locale;
+
+/**
+ * Why a frame was dropped: one counter per reason per port (like Open vSwitch's datapath_drop_* coverage counters).
+ * The names are part of the interface: {@code jvs dump-ports} prints them and scripts match on them.
+ */
+public enum DropReason {
+    /** Shorter than an Ethernet header. */
+    RUNT,
+    /** Longer than the port's MTU allows (plus Ethernet and one VLAN header). */
+    OVERSIZE,
+    /** Longer than the receive buffer: the kernel cut it. */
+    TRUNCATED,
+    /** An 802.1Q TPID without a complete tag and ethertype behind it. */
+    TRUNCATED_VLAN,
+    /** A tagged frame arrived on an access port. */
+    TAGGED_ON_ACCESS,
+    /** The frame's VLAN is not among the port's trunks (or is 4095). */
+    VLAN_NOT_ALLOWED,
+    /** A multicast or broadcast source MAC: no valid sender has one. */
+    MULTICAST_SRC,
+    /** The destination was learned on the port the frame came in on. */
+    DST_ON_IN_PORT,
+    /** Crossed more patch ports than a sane topology has (a patch loop). */
+    PATCH_LOOP,
+    /** Sent to a patch port whose peer is missing or down. */
+    PATCH_UNCONNECTED,
+    /** The virtio header asked for a checksum at offsets outside the frame. */
+    BAD_CSUM_OFFSET,
+    /** A GSO super-frame of a kind we cannot segment. */
+    GSO_UNSUPPORTED,
+    /** A GSO super-frame whose headers do not add up. */
+    GSO_MALFORMED,
+    /** More output ports than one frame can be sent to. */
+    TOO_MANY_OUTPUTS,
+    /** The port is down (its device vanished or it is being removed). */
+    PORT_DOWN;
+
+    public static final int COUNT = values().length;
+    private static final DropReason[] VALUES = values();
+
+    private final String counterName = name().toLowerCase(Locale.ROOT);
+
+    /** The name shown by {@code dump-ports}, e.g. {@code tagged_on_access}. */
+    public String counterName() {
+        return counterName;
+    }
+
+    public static DropReason of(int ordinal) {
+        return VALUES[ordinal];
+    }
+}

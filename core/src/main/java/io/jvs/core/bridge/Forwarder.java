@@ -1,0 +1,261 @@
+package io.jvs.core.bridge;
+
+import io.jvs.core.packet.ChecksumOffload;
+import io.jvs.core.packet.EthernetHeader;
+import io.jvs.core.packet.GsoSegmenter;
+import io.jvs.core.packet.MacAddress;
+import io.jvs.core.packet.SegmentSink;
+import io.jvs.core.packet.VirtioNetHeader;
+import io.jvs.core.packet.VlanHeader;
+
+import org.agrona.MutableDirectBuffer;
+import org.agrona.concurrent.UnsafeBuffer;
+
+/**
+ * The path of one received frame through the switch, on one forwarding thread: offload fix-ups, 802.1Q admission,
+ * MAC learning and lookup, flooding, patch hops into other bridges, then VLAN push/pop and transmission on each
+ * output port. One instance per forwarding thread; it holds that thread's scratch state, so nothing here allocates
+ * or locks per frame.
+ *
+ * <p>A received frame comes as a virtio-net header followed by the Ethernet frame, with at least {@link #HEADROOM}
+ * writable bytes before the header. Inside, the frame is kept untagged (its VLAN travels beside it); on output the
+ * tag is pushed by moving the two MAC addresses 4 bytes into the headroom, and a fresh virtio header is written in
+ * front of whichever form goes out.
+ */
+public final class Forwarder {
+    /** Bytes a receive buffer must leave before the virtio header: room for one VLAN tag and a virtio header. */
+    public static final int HEADROOM = 64;
+    /** Patch hops one frame may take before we call it a loop. */
+    public static final int MAX_PATCH_DEPTH = 8;
+
+    private static final int VNET = VirtioNetHeader.LENGTH;
+
+    private final int thread;
+    private final BridgePort[] outPorts = new BridgePort[Bridge.MAX_PORTS];
+    private final int[] outWireVid = new int[Bridge.MAX_PORTS];
+    private int outCount;
+    private int pcp; // priority bits of the frame being forwarded, kept when a tag is pushed again
+    private long nowNs;
+    private BridgePort inPort;
+
+    private final GsoSegmenter segmenter;
+    private final SegmentSink emitSegment = this::emitSegment;
+
+    /** @param thread this forwarding thread's index (for counters and MAC-learning ownership) */
+    public Forwarder(int thread) {
+        this.thread = thread;
+        this.segmenter = new GsoSegmenter(65536 + HEADROOM);
+    }
+
+    public int thread() {
+        return thread;
+    }
+
+    /**
+     * Forwards one frame received on {@code in}.
+     *
+     * @param buf     the receive buffer
+     * @param vnetOff offset of the virtio-net header, followed by the frame
+     * @param length  bytes of virtio header and frame together
+     * @param auxTci  the 802.1Q TCI the kernel stripped on receive (AF_PACKET auxdata), or -1
+     * @param nowNs   the clock, read once per burst
+     */
+    public void receive(BridgePort in, UnsafeBuffer buf, int vnetOff, int length, int auxTci, long nowNs) {
+        PortCounters c = in.counters();
+        int frameOff = vnetOff + VNET;
+        int frameLen = length - VNET;
+        if (frameLen < EthernetHeader.LENGTH) {
+            c.received(thread, Math.max(frameLen, 0));
+            c.drop(thread, DropReason.RUNT);
+            return;
+        }
+        c.received(thread, frameLen);
+        if (!in.isUp()) {
+            c.drop(thread, DropReason.PORT_DOWN);
+            return;
+        }
+        int flags = VirtioNetHeader.flags(buf, vnetOff);
+        int gsoType = VirtioNetHeader.gsoType(buf, vnetOff) & ~VirtioNetHeader.GSO_ECN;
+        int gsoSize = VirtioNetHeader.gsoSize(buf, vnetOff);
+        int csumStart = VirtioNetHeader.csumStart(buf, vnetOff);
+        int csumOffset = VirtioNetHeader.csumOffset(buf, vnetOff);
+
+        int wireVid = -1;
+        pcp = 0;
+        if (auxTci >= 0) {
+            wireVid = VlanHeader.vid(auxTci);
+            pcp = VlanHeader.pcp(auxTci);
+        } else if (EthernetHeader.etherType(buf, frameOff) == EthernetHeader.ETH_P_8021Q) {
+            if (frameLen < EthernetHeader.LENGTH + VlanHeader.LENGTH) {
+                c.drop(thread, DropReason.TRUNCATED_VLAN);
+                return;
+            }
+            int tci = buf.getShort(frameOff + EthernetHeader.ETHERTYPE_OFFSET + 2, java.nio.ByteOrder.BIG_ENDIAN) & 0xffff;
+            wireVid = VlanHeader.vid(tci);
+            pcp = VlanHeader.pcp(tci);
+            moveMacs(buf, frameOff, frameOff + VlanHeader.LENGTH); // strip the tag: the frame now starts 4 later
+            frameOff += VlanHeader.LENGTH;
+            frameLen -= VlanHeader.LENGTH;
+            csumStart -= VlanHeader.LENGTH;
+        }
+
+        if (gsoType == VirtioNetHeader.GSO_NONE) {
+            if (frameLen > in.mtu() + EthernetHeader.LENGTH) {
+                c.drop(thread, DropReason.OVERSIZE);
+                return;
+            }
+            if ((flags & VirtioNetHeader.FLAG_NEEDS_CSUM) != 0
+                    && !ChecksumOffload.complete(buf, frameOff, frameLen, csumStart, csumOffset)) {
+                c.drop(thread, DropReason.BAD_CSUM_OFFSET);
+                return;
+            }
+        } else if (gsoSize == 0 || gsoSize > in.mtu()) {
+            c.drop(thread, DropReason.GSO_MALFORMED);
+            return;
+        }
+
+        this.nowNs = nowNs;
+        this.inPort = in;
+        outCount = 0;
+        forward(in, buf, frameOff, wireVid, 0);
+        if (outCount == 0) {
+            return;
+        }
+        if (gsoType == VirtioNetHeader.GSO_NONE) {
+            emit(buf, frameOff, frameLen);
+        } else {
+            int n = segmenter.segment(buf, frameOff, frameLen, gsoType, gsoSize, emitSegment);
+            if (n < 0) {
+                c.drop(thread, n == GsoSegmenter.UNSUPPORTED ? DropReason.GSO_UNSUPPORTED : DropReason.GSO_MALFORMED);
+            }
+        }
+        for (int i = 0; i < outCount; i++) {
+            outPorts[i] = null; // do not keep deleted ports reachable
+        }
+    }
+
+    /** The bridge stage: admit, learn, look up, then output or flood. Fills the output list. */
+    private void forward(BridgePort in, MutableDirectBuffer buf, int frameOff, int wireVid, int depth) {
+        Bridge bridge = in.bridge();
+        VlanConfig inVlan = in.vlan();
+        int vlan = inVlan.ingress(wireVid);
+        if (vlan == VlanConfig.REJECT) {
+            in.counters().drop(thread, inVlan.ingressDrop(wireVid));
+            return;
+        }
+        long src = MacAddress.read(buf, frameOff + EthernetHeader.SRC_OFFSET);
+        if (MacAddress.isMulticast(src)) {
+            in.counters().drop(thread, DropReason.MULTICAST_SRC);
+            return;
+        }
+        bridge.learn(thread, vlan, src, in.number, nowNs);
+
+        long dst = MacAddress.read(buf, frameOff + EthernetHeader.DST_OFFSET);
+        if (!MacAddress.isMulticast(dst)) {
+            int n = bridge.macTable().lookup(MacTable.key(vlan, dst));
+            BridgePort out = n >= 0 ? bridge.port(n) : null;
+            if (out != null && out.isUp() && out.vlan().carries(vlan)) {
+                if (out == in) {
+                    in.counters().drop(thread, DropReason.DST_ON_IN_PORT);
+                } else {
+                    output(out, buf, frameOff, vlan, depth);
+                }
+                return;
+            }
+        }
+        BridgePort[] ports = bridge.ports();
+        for (BridgePort out : ports) {
+            if (out != null && out != in && out.isUp() && out.vlan().carries(vlan)) {
+                output(out, buf, frameOff, vlan, depth);
+            }
+        }
+    }
+
+    private void output(BridgePort out, MutableDirectBuffer buf, int frameOff, int vlan, int depth) {
+        int wireVid = out.vlan().egressWireVid(vlan);
+        if (out instanceof PatchPort patch) {
+            PatchPort peer = patch.peer();
+            if (peer == null || !peer.isUp() || peer.bridge() == null) {
+                patch.counters().drop(thread, DropReason.PATCH_UNCONNECTED);
+                return;
+            }
+            if (depth >= MAX_PATCH_DEPTH) {
+                patch.counters().drop(thread, DropReason.PATCH_LOOP);
+                return;
+            }
+            // Counted as one frame out of this end and into the peer; sizes are not known here for GSO frames,
+            // so patch ports count packets only.
+            patch.counters().add(thread, PortCounters.TX_PACKETS, 1);
+            peer.counters().add(thread, PortCounters.RX_PACKETS, 1);
+            forward(peer, buf, frameOff, wireVid, depth + 1);
+            return;
+        }
+        if (outCount == outPorts.length) {
+            inPort.counters().drop(thread, DropReason.TOO_MANY_OUTPUTS);
+            return;
+        }
+        outPorts[outCount] = out;
+        outWireVid[outCount] = wireVid;
+        outCount++;
+    }
+
+    private void emitSegment(MutableDirectBuffer buf, int off, int len) {
+        emit((UnsafeBuffer) buf, off, len);
+    }
+
+    /**
+     * Sends the untagged frame at [frameOff, frameOff+frameLen) to every output, pushing, rewriting or popping the tag
+     * in place as each output needs. The buffer's contents are not restored afterwards.
+     */
+    private void emit(UnsafeBuffer buf, int frameOff, int frameLen) {
+        int taggedVid = -1; // which form the buffer holds now: -1 untagged at frameOff, else tagged at frameOff-4
+        for (int i = 0; i < outCount; i++) {
+            BridgePort out = outPorts[i];
+            int vid = outWireVid[i];
+            int viewOff;
+            int viewLen;
+            if (vid < 0) {
+                if (taggedVid >= 0) {
+                    moveMacs(buf, frameOff - VlanHeader.LENGTH, frameOff);
+                    taggedVid = -1;
+                }
+                viewOff = frameOff;
+                viewLen = frameLen;
+            } else {
+                if (taggedVid < 0) {
+                    moveMacs(buf, frameOff, frameOff - VlanHeader.LENGTH);
+                    buf.putShort(frameOff + 8, (short) EthernetHeader.ETH_P_8021Q, java.nio.ByteOrder.BIG_ENDIAN);
+                }
+                if (taggedVid != vid) {
+                    buf.putShort(frameOff + 10, (short) VlanHeader.tci(pcp, vid), java.nio.ByteOrder.BIG_ENDIAN);
+                    taggedVid = vid;
+                }
+                viewOff = frameOff - VlanHeader.LENGTH;
+                viewLen = frameLen + VlanHeader.LENGTH;
+            }
+            PortCounters c = out.counters();
+            if (viewLen > out.mtu() + EthernetHeader.LENGTH + VlanHeader.LENGTH
+                    || (vid < 0 && viewLen > out.mtu() + EthernetHeader.LENGTH)) {
+                c.drop(thread, DropReason.OVERSIZE);
+                continue;
+            }
+            VirtioNetHeader.clear(buf, viewOff - VNET);
+            int r = out.transmit(buf, viewOff - VNET, viewLen + VNET, thread);
+            if (r > 0) {
+                c.sent(thread, viewLen);
+            } else if (r == 0) {
+                c.add(thread, PortCounters.TX_DROPPED, 1);
+            } else {
+                c.add(thread, PortCounters.TX_ERRORS, 1);
+            }
+        }
+    }
+
+    /** Moves the 12 bytes of destination and source MAC from {@code from} to {@code to} (overlap allowed). */
+    private static void moveMacs(MutableDirectBuffer buf, int from, int to) {
+        long a = buf.getLong(from);
+        int b = buf.getInt(from + 8);
+        buf.putLong(to, a);
+        buf.putInt(to + 8, b);
+    }
+}

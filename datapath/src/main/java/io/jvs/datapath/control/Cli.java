@@ -1,0 +1,97 @@
+package io.jvs.datapath.control;
+
+import java.io.ByteArrayOutputStream;
+import java.io.IOException;
+import java.io.PrintStream;
+import java.net.StandardProtocolFamily;
+import java.net.UnixDomainSocketAddress;
+import java.nio.ByteBuffer;
+import java.nio.channels.SocketChannel;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+
+/**
+ * The {@code jvs} command line: sends one command to the daemon over its control socket and prints the answer.
+ * Exit status 0 on success; 1 when the daemon refused the command (one line on stderr); 2 when there is no daemon
+ * to ask or the command line itself is wrong.
+ */
+public final class Cli {
+    static final String USAGE = """
+            usage: jvs [--rundir DIR] COMMAND [ARG...]
+              add-br BR                      del-br BR
+              add-port BR PORT [type=system|internal|tap|patch] [tag=VLAN] [trunks=V1,V2,...]
+                               [netns=NS] [mac=MAC] [options:peer=PORT]
+              del-port [BR] PORT             set port PORT tag=VLAN|trunks=V1,V2,...
+              list-br                        list-ports BR
+              show                           dump-ports BR
+              fdb/show BR                    fdb/flush [BR]
+            other forms: jvs daemon [--rundir DIR] [--db FILE] [--threads N] | jvs demo | jvs test
+            the control socket is DIR/jvs.sock; DIR is --rundir, else $JVS_RUNDIR, else /run/jvs
+            """;
+
+    private Cli() {
+    }
+
+    public static int run(List<String> args, PrintStream out, PrintStream err) {
+        Path rundir = Daemon.defaultRundir();
+        int i = 0;
+        while (i < args.size() && args.get(i).startsWith("--")) {
+            String a = args.get(i);
+            if (a.equals("--rundir") && i + 1 < args.size()) {
+                rundir = Path.of(args.get(i + 1));
+                i += 2;
+            } else if (a.startsWith("--rundir=")) {
+                rundir = Path.of(a.substring("--rundir=".length()));
+                i++;
+            } else if (a.equals("--help")) {
+                out.print(USAGE);
+                return 0;
+            } else {
+                err.println("jvs: unknown option " + a + " (try: jvs help)");
+                return 2;
+            }
+        }
+        List<String> argv = args.subList(i, args.size());
+        if (argv.isEmpty() || argv.get(0).equals("help")) {
+            (argv.isEmpty() ? err : out).print(USAGE);
+            return argv.isEmpty() ? 2 : 0;
+        }
+        Path socket = rundir.resolve(ControlServer.SOCKET_NAME);
+        if (!Files.exists(socket)) {
+            err.println("jvs: no daemon running (no control socket at " + socket + ")");
+            return 2;
+        }
+        ObjectMapper json = ConfigDb.json();
+        JsonNode reply;
+        try (SocketChannel ch = SocketChannel.open(StandardProtocolFamily.UNIX)) {
+            ch.connect(UnixDomainSocketAddress.of(socket));
+            ch.write(ByteBuffer.wrap(json.writeValueAsBytes(java.util.Map.of("argv", argv))));
+            ch.shutdownOutput();
+            ByteArrayOutputStream bytes = new ByteArrayOutputStream();
+            ByteBuffer buf = ByteBuffer.allocate(64 << 10);
+            while (ch.read(buf) >= 0) {
+                buf.flip();
+                bytes.write(buf.array(), 0, buf.limit());
+                buf.clear();
+            }
+            reply = json.readTree(bytes.toByteArray());
+        } catch (IOException e) {
+            err.println("jvs: no daemon running (cannot talk to " + socket + ": " + e.getMessage() + ")");
+            return 2;
+        }
+        if (reply == null || !reply.has("ok")) {
+            err.println("jvs: the daemon sent no answer");
+            return 2;
+        }
+        if (reply.get("ok").asBoolean()) {
+            out.print(reply.path("output").asText());
+            return 0;
+        }
+        err.println("jvs: " + reply.path("error").asText());
+        return 1;
+    }
+}

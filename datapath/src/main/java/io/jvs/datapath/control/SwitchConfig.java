@@ -1,0 +1,66 @@
+package io.jvs.datapath.control;
+
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Optional;
+import java.util.function.UnaryOperator;
+
+/**
+ * The whole configuration: what the db file holds and what a restarted daemon rebuilds. Immutable; every command
+ * produces a new one, which is saved only once the datapath has accepted the change.
+ */
+public record SwitchConfig(List<BridgeConfig> bridges) {
+    public static final SwitchConfig EMPTY = new SwitchConfig(List.of());
+
+    public SwitchConfig {
+        bridges = bridges == null ? List.of() : List.copyOf(bridges);
+    }
+
+    public Optional<BridgeConfig> bridge(String name) {
+        return bridges.stream().filter(b -> b.name().equals(name)).findFirst();
+    }
+
+    /** The port named {@code name} on any bridge (port names are unique across bridges, as in Open vSwitch). */
+    public Optional<PortConfig> port(String name) {
+        return bridges.stream().flatMap(b -> b.ports().stream()).filter(p -> p.name().equals(name)).findFirst();
+    }
+
+    public Optional<BridgeConfig> bridgeOfPort(String portName) {
+        return bridges.stream().filter(b -> b.ports().stream().anyMatch(p -> p.name().equals(portName))).findFirst();
+    }
+
+    public SwitchConfig withBridge(BridgeConfig bridge) {
+        List<BridgeConfig> list = new ArrayList<>(bridges);
+        list.add(bridge);
+        return new SwitchConfig(list);
+    }
+
+    public SwitchConfig withoutBridge(String name) {
+        return new SwitchConfig(bridges.stream().filter(b -> !b.name().equals(name)).toList());
+    }
+
+    public SwitchConfig withPort(String bridgeName, PortConfig port) {
+        return mapBridges(b -> {
+            if (!b.name().equals(bridgeName)) {
+                return b;
+            }
+            List<PortConfig> ports = new ArrayList<>(b.ports());
+            ports.add(port);
+            return new BridgeConfig(b.name(), ports);
+        });
+    }
+
+    public SwitchConfig withoutPort(String portName) {
+        return mapBridges(b -> new BridgeConfig(b.name(),
+                b.ports().stream().filter(p -> !p.name().equals(portName)).toList()));
+    }
+
+    public SwitchConfig replacePort(PortConfig port) {
+        return mapBridges(b -> new BridgeConfig(b.name(),
+                b.ports().stream().map(p -> p.name().equals(port.name()) ? port : p).toList()));
+    }
+
+    private SwitchConfig mapBridges(UnaryOperator<BridgeConfig> f) {
+        return new SwitchConfig(bridges.stream().map(f).toList());
+    }
+}

@@ -1,0 +1,59 @@
+package io.jvs.datapath.reactor;
+
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
+
+import io.netty.channel.IoEventLoop;
+import io.netty.channel.MultiThreadIoEventLoopGroup;
+import io.netty.channel.epoll.EpollIoHandler;
+import io.netty.util.concurrent.DefaultThreadFactory;
+import io.netty.util.concurrent.EventExecutor;
+
+/**
+ * The reactor: N Netty epoll event loops, one per thread (one per core by default). Ports register their fds on a
+ * loop chosen round-robin; each loop thread then runs the receive side of its ports and everything a received frame
+ * causes (forwarding, patch hops, transmission), so a frame never changes threads.
+ */
+public final class Reactor implements AutoCloseable {
+    private final MultiThreadIoEventLoopGroup group;
+    private final List<ReactorThread> threads = new ArrayList<>();
+    private final AtomicInteger nextPort = new AtomicInteger();
+    private final AtomicInteger nextBridge = new AtomicInteger();
+
+    public Reactor(int threadCount) {
+        if (threadCount < 1 || threadCount > 64) {
+            throw new IllegalArgumentException("threads=" + threadCount + " out of range 1..64");
+        }
+        group = new MultiThreadIoEventLoopGroup(threadCount, new DefaultThreadFactory("jvs-reactor", true),
+                EpollIoHandler.newFactory());
+        int i = 0;
+        for (EventExecutor e : group) {
+            threads.add(new ReactorThread(i++, (IoEventLoop) e));
+        }
+    }
+
+    public int threadCount() {
+        return threads.size();
+    }
+
+    public List<ReactorThread> threads() {
+        return threads;
+    }
+
+    /** The thread the next port's receive side goes to. */
+    public ReactorThread nextForPort() {
+        return threads.get(Math.floorMod(nextPort.getAndIncrement(), threads.size()));
+    }
+
+    /** The thread the next bridge's MAC table is owned by. */
+    public ReactorThread nextForBridge() {
+        return threads.get(Math.floorMod(nextBridge.getAndIncrement(), threads.size()));
+    }
+
+    @Override
+    public void close() {
+        group.shutdownGracefully(0, 2, TimeUnit.SECONDS).awaitUninterruptibly(5, TimeUnit.SECONDS);
+    }
+}
