@@ -27,6 +27,12 @@ public final class CliOutput {
             return ports.get(port);
         }
 
+        /** The port's state word: "up" or "down"; the daemon may add a reason in parentheses after it. */
+        public String state(String bridge, String port) {
+            String s = port(bridge, port).getOrDefault("state", "");
+            return s.isEmpty() ? s : s.split("\\s+")[0];
+        }
+
         /**
          * The configuration part only, for comparing topologies across a restart: drops attributes that describe the
          * running state (state, counters, ifindex, ...).
@@ -50,7 +56,7 @@ public final class CliOutput {
         }
     }
 
-    private static final List<String> CONFIG_KEYS = List.of("type", "tag", "trunks", "options", "netns", "peer");
+    private static final List<String> CONFIG_KEYS = List.of("type", "tag", "trunks", "options", "netns", "mac");
     private static final Pattern BRIDGE = Pattern.compile("^\\s*Bridge\\s+\"?([^\"\\s]+)\"?\\s*:?\\s*$");
     private static final Pattern PORT = Pattern.compile("^\\s*Port\\s+\"?([^\"\\s]+)\"?\\s*:?\\s*$");
     private static final Pattern ATTR = Pattern.compile("^\\s*([A-Za-z_][\\w-]*)\\s*:\\s*(.*?)\\s*$");

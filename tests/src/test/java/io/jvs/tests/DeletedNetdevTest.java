@@ -27,14 +27,14 @@ class DeletedNetdevTest {
             jvs.ok("add-port", "br0", h.port());
         }
         Traffic.ping(a, c);
-        assertEquals("up", CliOutput.show(jvs.ok("show").out()).port("br0", c.port()).get("state"));
+        assertEquals("up", CliOutput.show(jvs.ok("show").out()).state("br0", c.port()));
 
         Sh.ok("ip", "link", "del", c.port());
         awaitState(jvs, c.port(), "down");
 
         Traffic.ping(a, b);
         Traffic.ping(b, a);
-        assertEquals("up", CliOutput.show(jvs.ok("show").out()).port("br0", a.port()).get("state"));
+        assertEquals("up", CliOutput.show(jvs.ok("show").out()).state("br0", a.port()));
     }
 
     /** The daemon learns about the deletion asynchronously (netlink or a failed poll): give it up to 5 s. */
@@ -42,7 +42,7 @@ class DeletedNetdevTest {
         String last = null;
         for (int i = 0; i < 25; i++) {
             last = jvs.ok("show").out();
-            if (state.equals(CliOutput.show(last).port("br0", port).get("state"))) {
+            if (state.equals(CliOutput.show(last).state("br0", port))) {
                 return;
             }
             JvsDaemon.sleep(200);

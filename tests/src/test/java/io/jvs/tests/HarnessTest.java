@@ -20,39 +20,44 @@ class HarnessTest {
     @Test
     void parsesShow() {
         CliOutput.Show s = CliOutput.show("""
-                Bridge br0
-                    Port jt1a
-                        type: internal
-                        tag: 10
-                        state: up
-                    Port jt1b
-                        type: system
-                        trunks: 10,20
-                        state: down
-                Bridge br1
-                    Port p1
-                        type: patch
-                        options: peer=p2
-                        state: up
+                jvs (pid 4242, 2 reactor threads, db /tmp/x/conf.json)
+                    Bridge br0
+                        Port jt1a
+                            type: internal
+                            tag: 10
+                            netns: jt1n
+                            state: up
+                        Port jt1b
+                            type: system
+                            trunks: 10,20
+                            state: down (no such device)
+                    Bridge br1
+                        Port p1
+                            type: patch
+                            options: {peer=p2}
+                            state: up
                 """);
         assertEquals("10", s.port("br0", "jt1a").get("tag"));
-        assertEquals("down", s.port("br0", "jt1b").get("state"));
+        assertEquals("down", s.state("br0", "jt1b"));
+        assertEquals("up", s.state("br0", "jt1a"));
         assertEquals("10,20", s.port("br0", "jt1b").get("trunks"));
-        assertEquals("peer=p2", s.port("br1", "p1").get("options"));
-        assertEquals(Map.of("type", "patch", "options", "peer=p2"), s.config().get("br1").get("p1"));
+        assertEquals("{peer=p2}", s.port("br1", "p1").get("options"));
+        assertEquals(Map.of("type", "patch", "options", "{peer=p2}"), s.config().get("br1").get("p1"));
+        assertEquals(Map.of("type", "internal", "tag", "10", "netns", "jt1n"), s.config().get("br0").get("jt1a"));
     }
 
     @Test
     void parsesDumpPortsAndFdb() {
         Map<String, CliOutput.PortStats> st = CliOutput.dumpPorts("""
+                bridge br0: 2 ports, mac entries 2/8192, learn_full=0
                 port jt1a:
-                  rx packets=12 bytes=1500
-                  tx packets=7 bytes=700 errors=1
-                  drops tagged_on_access=3 no_vlan=2
+                    rx packets=12 bytes=1500 drops=5
+                    tx packets=7 bytes=700 errors=1 dropped=0
+                    drops: tagged_on_access=3 no_vlan=2
                 port jt1b:
-                  rx packets=0 bytes=0
-                  tx packets=0 bytes=0 errors=0
-                  drops
+                    rx packets=0 bytes=0 drops=0
+                    tx packets=0 bytes=0 errors=0 dropped=0
+                    drops: none
                 """);
         assertEquals(new CliOutput.PortStats("jt1a", 12, 1500, 7, 700, 1, Map.of("tagged_on_access", 3L, "no_vlan", 2L)),
                 st.get("jt1a"));

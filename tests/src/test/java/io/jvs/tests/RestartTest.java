@@ -51,7 +51,7 @@ class RestartTest {
                 "show must list the same topology after a restart\nbefore:\n" + showBefore + "\nafter:\n" + showAfter);
         assertEquals("7", CliOutput.show(showAfter).port("br0", c.port()).get("tag"),
                 "'set port' must be persisted too");
-        assertEquals("up", CliOutput.show(showAfter).port("br0", a.port()).get("state"),
+        assertEquals("up", CliOutput.show(showAfter).state("br0", a.port()),
                 "the restarted daemon must take the internal port back");
         Traffic.ping(a, b);
         Traffic.ping(c, a);
