@@ -171,7 +171,17 @@ public final class Datapath implements AutoCloseable {
      */
     public void reviveDownPorts() {
         for (BridgePort p : new ArrayList<>(ports.values())) {
-            if (!(p instanceof DevicePort dp) || dp.isUp()) {
+            if (!(p instanceof DevicePort dp)) {
+                continue;
+            }
+            if (dp.isUp()) {
+                // A TAP whose namespace was deleted lives on unnamed while we hold its fd, and reads stay empty
+                // rather than fail: notice the namespace is gone, let the TAP go, and wait for the namespace.
+                if (dp instanceof InternalPort && dp.netns() != null && !Netns.exists(dp.netns())) {
+                    dp.stop(true);
+                    dp.setUp(false, "netns " + dp.netns() + " vanished");
+                    Log.warn("port", dp.name() + " is down: netns " + dp.netns() + " vanished");
+                }
                 continue;
             }
             try {

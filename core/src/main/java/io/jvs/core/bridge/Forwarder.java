@@ -44,7 +44,7 @@ public final class Forwarder {
     /** @param thread this forwarding thread's index (for counters and MAC-learning ownership) */
     public Forwarder(int thread) {
         this.thread = thread;
-        this.segmenter = new GsoSegmenter(65536 + HEADROOM);
+        this.segmenter = new GsoSegmenter(65535);
     }
 
     public int thread() {
@@ -117,7 +117,7 @@ public final class Forwarder {
         this.nowNs = nowNs;
         this.inPort = in;
         outCount = 0;
-        forward(in, buf, frameOff, wireVid, 0);
+        forward(in, buf, frameOff, frameLen, wireVid, 0);
         if (outCount == 0) {
             return;
         }
@@ -135,7 +135,7 @@ public final class Forwarder {
     }
 
     /** The bridge stage: admit, learn, look up, then output or flood. Fills the output list. */
-    private void forward(BridgePort in, MutableDirectBuffer buf, int frameOff, int wireVid, int depth) {
+    private void forward(BridgePort in, MutableDirectBuffer buf, int frameOff, int frameLen, int wireVid, int depth) {
         Bridge bridge = in.bridge();
         VlanConfig inVlan = in.vlan();
         int vlan = inVlan.ingress(wireVid);
@@ -158,7 +158,7 @@ public final class Forwarder {
                 if (out == in) {
                     in.counters().drop(thread, DropReason.DST_ON_IN_PORT);
                 } else {
-                    output(out, buf, frameOff, vlan, depth);
+                    output(out, buf, frameOff, frameLen, vlan, depth);
                 }
                 return;
             }
@@ -166,12 +166,12 @@ public final class Forwarder {
         BridgePort[] ports = bridge.ports();
         for (BridgePort out : ports) {
             if (out != null && out != in && out.isUp() && out.vlan().carries(vlan)) {
-                output(out, buf, frameOff, vlan, depth);
+                output(out, buf, frameOff, frameLen, vlan, depth);
             }
         }
     }
 
-    private void output(BridgePort out, MutableDirectBuffer buf, int frameOff, int vlan, int depth) {
+    private void output(BridgePort out, MutableDirectBuffer buf, int frameOff, int frameLen, int vlan, int depth) {
         int wireVid = out.vlan().egressWireVid(vlan);
         if (out instanceof PatchPort patch) {
             PatchPort peer = patch.peer();
@@ -183,11 +183,11 @@ public final class Forwarder {
                 patch.counters().drop(thread, DropReason.PATCH_LOOP);
                 return;
             }
-            // Counted as one frame out of this end and into the peer; sizes are not known here for GSO frames,
-            // so patch ports count packets only.
-            patch.counters().add(thread, PortCounters.TX_PACKETS, 1);
-            peer.counters().add(thread, PortCounters.RX_PACKETS, 1);
-            forward(peer, buf, frameOff, wireVid, depth + 1);
+            // One frame out of this end and into the peer (a GSO super-frame counts once, with all its bytes).
+            int wireLen = wireVid < 0 ? frameLen : frameLen + VlanHeader.LENGTH;
+            patch.counters().sent(thread, wireLen);
+            peer.counters().received(thread, wireLen);
+            forward(peer, buf, frameOff, frameLen, wireVid, depth + 1);
             return;
         }
         if (outCount == outPorts.length) {

@@ -122,8 +122,8 @@ public final class GsoSegmenter {
         if (EthernetHeader.isVlanTpid(etherType)) {
             return UNSUPPORTED;
         }
-        if (etherType != EthernetHeader.ETH_P_IPV4 && etherType != EthernetHeader.ETH_P_IPV6
-            || requiredEtherType != ANY_IP && etherType != requiredEtherType) {
+        if ((etherType != EthernetHeader.ETH_P_IPV4 && etherType != EthernetHeader.ETH_P_IPV6)
+            || (requiredEtherType != ANY_IP && etherType != requiredEtherType)) {
             return MALFORMED;
         }
         final boolean isIpv4 = etherType == EthernetHeader.ETH_P_IPV4;

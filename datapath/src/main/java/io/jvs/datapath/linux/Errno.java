@@ -17,8 +17,9 @@ public final class Errno {
     public static final int EEXIST = 17;
     public static final int ENODEV = 19;
     public static final int EINVAL = 22;
-    public static final int EMSGSIZE = 90;
     public static final int EBADFD = 77;
+    public static final int EMSGSIZE = 90;
+    public static final int EADDRNOTAVAIL = 99;
     public static final int ENETDOWN = 100;
     public static final int ENOBUFS = 105;
 
@@ -40,8 +41,9 @@ public final class Errno {
             case EEXIST -> "EEXIST";
             case ENODEV -> "ENODEV";
             case EINVAL -> "EINVAL";
-            case EMSGSIZE -> "EMSGSIZE";
             case EBADFD -> "EBADFD";
+            case EMSGSIZE -> "EMSGSIZE";
+            case EADDRNOTAVAIL -> "EADDRNOTAVAIL";
             case ENETDOWN -> "ENETDOWN";
             case ENOBUFS -> "ENOBUFS";
             default -> "errno " + Math.abs(errno);

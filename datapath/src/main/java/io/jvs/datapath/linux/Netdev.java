@@ -110,7 +110,10 @@ public final class Netdev {
         });
     }
 
-    /** Sets the hardware address (ARPHRD_ETHER); the kernel refuses multicast addresses with EINVAL. */
+    /**
+     * Sets the hardware address (ARPHRD_ETHER); the kernel refuses multicast and all-zero addresses with
+     * EADDRNOTAVAIL.
+     */
     public static void setMac(String netns, String name, long mac) throws IOException {
         ioctl(netns, name, SIOCSIFHWADDR, "SIOCSIFHWADDR", req -> {
             req.set(JAVA_SHORT, IFR_DATA_OFFSET, ARPHRD_ETHER);

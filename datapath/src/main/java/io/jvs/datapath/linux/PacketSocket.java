@@ -224,6 +224,11 @@ public final class PacketSocket implements AutoCloseable {
         return maxBurst;
     }
 
+    /** The receive buffer the kernel granted (SO_RCVBUF reads back twice the bytes asked for: bookkeeping room). */
+    public int receiveBufferBytes() throws NativeException {
+        return LibC.getsockoptInt(fd, LibC.SOL_SOCKET, LibC.SO_RCVBUF, "SO_RCVBUF " + ifname);
+    }
+
     /** Closes the socket. Idempotent. */
     @Override
     public void close() {
