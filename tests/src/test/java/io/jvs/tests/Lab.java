@@ -109,6 +109,22 @@ public final class Lab implements AfterTestExecutionCallback, AfterEachCallback 
     }
 
     /**
+     * A veth pair with both ends in the root namespace, for frames the test JVM writes itself ({@link RawFrames}):
+     * returns {port end (left down, for add-port), sender end (up)}. IPv6 is off on both so the kernel adds nothing.
+     */
+    public String[] rootVethPair() {
+        String port = name("v");
+        String sender = name("w");
+        Sh.ok("ip", "link", "add", port, "type", "veth", "peer", "name", sender);
+        rootDevices.add(port);
+        rootDevices.add(sender);
+        Sh.ok("sysctl", "-q", "-w", "net.ipv6.conf." + port + ".disable_ipv6=1",
+                "net.ipv6.conf." + sender + ".disable_ipv6=1");
+        Sh.ok("ip", "link", "set", sender, "up");
+        return new String[] {port, sender};
+    }
+
+    /**
      * A new namespace for an internal port: returns the host with the TAP name the test passes to
      * {@code add-port BR NAME type=internal netns=NS}. The address is configured by {@link #addAddress(Host, String)}
      * once the daemon has moved the TAP into the namespace.
