@@ -7,12 +7,10 @@ import java.net.StandardProtocolFamily;
 import java.net.UnixDomainSocketAddress;
 import java.nio.ByteBuffer;
 import java.nio.channels.SocketChannel;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
-
-import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.ObjectMapper;
 
 /**
  * The {@code jvs} command line: sends one command to the daemon over its control socket and prints the answer.
@@ -65,33 +63,34 @@ public final class Cli {
             err.println("jvs: no daemon running (no control socket at " + socket + ")");
             return 2;
         }
-        ObjectMapper json = ConfigDb.json();
-        JsonNode reply;
+        String reply;
         try (SocketChannel ch = SocketChannel.open(StandardProtocolFamily.UNIX)) {
             ch.connect(UnixDomainSocketAddress.of(socket));
-            ch.write(ByteBuffer.wrap(json.writeValueAsBytes(java.util.Map.of("argv", argv))));
+            ByteBuffer request = ByteBuffer.wrap(String.join("\0", argv).getBytes(StandardCharsets.UTF_8));
+            while (request.hasRemaining()) {
+                ch.write(request);
+            }
             ch.shutdownOutput();
             ByteArrayOutputStream bytes = new ByteArrayOutputStream();
             ByteBuffer buf = ByteBuffer.allocate(64 << 10);
             while (ch.read(buf) >= 0) {
-                buf.flip();
-                bytes.write(buf.array(), 0, buf.limit());
+                bytes.write(buf.array(), 0, buf.position());
                 buf.clear();
             }
-            reply = json.readTree(bytes.toByteArray());
+            reply = bytes.toString(StandardCharsets.UTF_8);
         } catch (IOException e) {
             err.println("jvs: no daemon running (cannot talk to " + socket + ": " + e.getMessage() + ")");
             return 2;
         }
-        if (reply == null || !reply.has("ok")) {
-            err.println("jvs: the daemon sent no answer");
-            return 2;
-        }
-        if (reply.get("ok").asBoolean()) {
-            out.print(reply.path("output").asText());
+        if (reply.startsWith(ControlServer.OK)) {
+            out.print(reply.substring(ControlServer.OK.length()));
             return 0;
         }
-        err.println("jvs: " + reply.path("error").asText());
-        return 1;
+        if (reply.startsWith(ControlServer.ERROR)) {
+            err.println("jvs: " + reply.substring(ControlServer.ERROR.length()).strip());
+            return 1;
+        }
+        err.println("jvs: the daemon sent no answer");
+        return 2;
     }
 }

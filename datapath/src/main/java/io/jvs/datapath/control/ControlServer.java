@@ -15,18 +15,15 @@ import java.util.List;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.TimeUnit;
 
-import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.ObjectMapper;
-import com.fasterxml.jackson.databind.node.ObjectNode;
-
 import io.jvs.datapath.Log;
 
 /**
- * The daemon's control socket, RUNDIR/jvs.sock (mode 0600: root only). Protocol, one exchange per connection: the
- * client sends one JSON object {@code {"argv": [...]}} and shuts its output; the daemon answers with
- * {@code {"ok": true, "output": "..."}} or {@code {"ok": false, "error": "one line"}}. Requests over
- * {@link #MAX_REQUEST_BYTES} or not in that shape get an error reply; nothing a client sends can stop the daemon.
- * Commands run on the control executor, one at a time.
+ * The daemon's control socket, RUNDIR/jvs.sock (mode 0600: root only). Protocol, one exchange per connection, all
+ * UTF-8: the client sends the command's arguments separated by NUL bytes (which no argv element can contain) and
+ * shuts its output; the daemon answers {@code OK\n} followed by the output, or {@code ERROR\n} followed by one line.
+ * Deliberately not JSON: the CLI is a short-lived JVM, and loading a JSON library costs it more than the whole
+ * exchange. Requests over {@link #MAX_REQUEST_BYTES} or not valid UTF-8 get an error reply; nothing a client sends
+ * can stop the daemon. Commands run on the control executor, one at a time.
  */
 public final class ControlServer implements AutoCloseable {
     public static final String SOCKET_NAME = "jvs.sock";
@@ -36,7 +33,6 @@ public final class ControlServer implements AutoCloseable {
     private final ServerSocketChannel server;
     private final ExecutorService control;
     private final Controller controller;
-    private final ObjectMapper json = ConfigDb.json();
     private final Thread acceptor;
     private volatile boolean closing;
 
@@ -97,25 +93,30 @@ public final class ControlServer implements AutoCloseable {
         }
     }
 
+    static final String OK = "OK\n", ERROR = "ERROR\n";
+
     private void serve(SocketChannel client) throws IOException {
-        ObjectNode reply = json.createObjectNode();
+        String reply;
         try {
             List<String> argv = readRequest(client);
-            String output = control.submit(() -> controller.execute(argv)).get(120, TimeUnit.SECONDS);
-            reply.put("ok", true).put("output", output);
+            reply = OK + control.submit(() -> controller.execute(argv)).get(120, TimeUnit.SECONDS);
         } catch (java.util.concurrent.ExecutionException e) {
             Throwable cause = e.getCause();
-            reply.put("ok", false).put("error", cause instanceof CommandException ? cause.getMessage()
-                    : "internal error: " + cause);
-            if (!(cause instanceof CommandException)) {
+            if (cause instanceof CommandException) {
+                reply = ERROR + cause.getMessage();
+            } else {
                 Log.error("control", "command failed", cause);
+                reply = ERROR + "internal error: " + cause;
             }
         } catch (CommandException e) {
-            reply.put("ok", false).put("error", e.getMessage());
+            reply = ERROR + e.getMessage();
         } catch (Exception e) {
-            reply.put("ok", false).put("error", "internal error: " + e);
+            reply = ERROR + "internal error: " + e;
         }
-        client.write(ByteBuffer.wrap(json.writeValueAsBytes(reply)));
+        ByteBuffer out = ByteBuffer.wrap(reply.getBytes(StandardCharsets.UTF_8));
+        while (out.hasRemaining()) {
+            client.write(out);
+        }
     }
 
     private List<String> readRequest(SocketChannel client) throws IOException, CommandException {
@@ -124,27 +125,21 @@ public final class ControlServer implements AutoCloseable {
             // read until the client shuts its output or the limit is passed
         }
         if (!buf.hasRemaining()) {
+            // Read (and discard) the rest first, up to a bound: closing with unread data would reset the
+            // connection and the client would never see why it was refused.
+            long discarded = 0;
+            while (discarded < (16L << 20) && client.read(buf.clear()) >= 0) {
+                discarded += buf.position();
+            }
             throw new CommandException("request larger than " + MAX_REQUEST_BYTES + " bytes refused");
         }
-        String text = new String(buf.array(), 0, buf.position(), StandardCharsets.UTF_8);
-        JsonNode node;
+        String text;
         try {
-            node = json.readTree(text);
-        } catch (IOException e) {
-            throw new CommandException("malformed request: not JSON");
+            text = StandardCharsets.UTF_8.newDecoder().decode(buf.flip()).toString();
+        } catch (java.nio.charset.CharacterCodingException e) {
+            throw new CommandException("malformed request: not UTF-8");
         }
-        JsonNode argv = node == null ? null : node.get("argv");
-        if (argv == null || !argv.isArray()) {
-            throw new CommandException("malformed request: expected {\"argv\": [...]}");
-        }
-        List<String> list = new java.util.ArrayList<>();
-        for (JsonNode a : argv) {
-            if (!a.isTextual()) {
-                throw new CommandException("malformed request: argv must hold strings");
-            }
-            list.add(a.asText());
-        }
-        return list;
+        return text.isEmpty() ? List.of() : List.of(text.split("\0", -1));
     }
 
     @Override
