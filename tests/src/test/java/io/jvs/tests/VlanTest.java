@@ -49,6 +49,7 @@ class VlanTest {
         Traffic.staticNeighbour(b10, d20);
         Traffic.pingFails(a10, c20, 10);
         Traffic.pingFails(b10, d20, 10);
+        JvsDaemon.sleep(300); // let the reactor publish its last batch's counters
         Map<String, CliOutput.PortStats> after = CliOutput.dumpPorts(jvs.ok("dump-ports", "br0").out());
 
         for (Lab.Host h : new Lab.Host[] {c20, d20}) {
