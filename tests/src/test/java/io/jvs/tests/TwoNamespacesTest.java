@@ -33,6 +33,8 @@ class TwoNamespacesTest {
         jvs.ok("add-br", "br0");
         jvs.ok("add-port", "br0", a.port());
         jvs.ok("add-port", "br0", b.port(), "type=system");
+        assertTrue(offloads(a).contains("tx-checksumming: on"),
+                "the point of this test is a sender that leaves checksums to the NIC: " + offloads(a));
 
         pingFdbAndTcp("system ports", jvs, a, b);
     }
@@ -55,6 +57,7 @@ class TwoNamespacesTest {
     }
 
     private void pingFdbAndTcp(String what, JvsDaemon jvs, Lab.Host a, Lab.Host b) {
+        System.out.printf("[jvs-tests] %s: sender offloads: %s%n", what, offloads(a));
         double rttAb = Traffic.ping(a, b);
         double rttBa = Traffic.ping(b, a);
         System.out.printf(Locale.ROOT, "[jvs-tests] %s: ping a->b avg %.3f ms, b->a avg %.3f ms%n", what, rttAb, rttBa);
@@ -73,5 +76,13 @@ class TwoNamespacesTest {
         CliOutput.PortStats sa = CliOutput.dumpPorts(jvs.ok("dump-ports", "br0").out()).get(a.port());
         assertTrue(sa != null && sa.rxBytes() > r.bytes(),
                 "dump-ports must count the iperf3 bytes received on " + a.port() + ": " + sa);
+    }
+
+    /** The checksum and segmentation offloads of the host's interface, as ethtool -k reports them. */
+    private static String offloads(Lab.Host h) {
+        return Sh.inNs(h.ns(), "ethtool", "-k", h.dev()).check().out().lines()
+                .filter(l -> l.startsWith("tx-checksumming") || l.startsWith("tcp-segmentation-offload")
+                        || l.startsWith("generic-segmentation-offload"))
+                .map(String::strip).reduce((x, y) -> x + ", " + y).orElse("?");
     }
 }
