@@ -35,6 +35,15 @@ public abstract class BridgePort {
      */
     public abstract int transmit(UnsafeBuffer buf, int offset, int length, int thread);
 
+    /**
+     * Whether {@link #transmit} takes frames whose virtio header asks for checksum completion or GSO segmentation
+     * (an AF_PACKET socket with PACKET_VNET_HDR, a TAP: the kernel or the guest finishes the work). Others get
+     * complete, MTU-sized frames: the Forwarder completes checksums and segments in software for them.
+     */
+    public boolean acceptsOffloads() {
+        return false;
+    }
+
     /** The kind shown by {@code show}: system, internal, patch, ... */
     public abstract String type();
 

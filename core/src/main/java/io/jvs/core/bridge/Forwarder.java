@@ -33,7 +33,16 @@ public final class Forwarder {
     private final int thread;
     private final BridgePort[] outPorts = new BridgePort[Bridge.MAX_PORTS];
     private final int[] outWireVid = new int[Bridge.MAX_PORTS];
+    private final boolean[] outPending = new boolean[Bridge.MAX_PORTS];
     private int outCount;
+    // The frame's offload metadata from its virtio header, with offsets relative to the untagged frame.
+    private int vnetFlags;
+    private int gsoTypeRaw; // including the ECN bit
+    private int gsoSize;
+    private int hdrLen;
+    private int csumStart;
+    private int csumOffset;
+    private int taggedVid; // which form the buffer being emitted holds: -1 untagged, else tagged with this VID
     private int pcp; // priority bits of the frame being forwarded, kept when a tag is pushed again
     private long nowNs;
     private BridgePort inPort;
@@ -76,9 +85,12 @@ public final class Forwarder {
         }
         int flags = VirtioNetHeader.flags(buf, vnetOff);
         int gsoType = VirtioNetHeader.gsoType(buf, vnetOff) & ~VirtioNetHeader.GSO_ECN;
-        int gsoSize = VirtioNetHeader.gsoSize(buf, vnetOff);
-        int csumStart = VirtioNetHeader.csumStart(buf, vnetOff);
-        int csumOffset = VirtioNetHeader.csumOffset(buf, vnetOff);
+        vnetFlags = flags;
+        gsoTypeRaw = VirtioNetHeader.gsoType(buf, vnetOff);
+        gsoSize = VirtioNetHeader.gsoSize(buf, vnetOff);
+        hdrLen = VirtioNetHeader.hdrLen(buf, vnetOff);
+        csumStart = VirtioNetHeader.csumStart(buf, vnetOff);
+        csumOffset = VirtioNetHeader.csumOffset(buf, vnetOff);
 
         int wireVid = -1;
         pcp = 0;
@@ -97,6 +109,7 @@ public final class Forwarder {
             frameOff += VlanHeader.LENGTH;
             frameLen -= VlanHeader.LENGTH;
             csumStart -= VlanHeader.LENGTH;
+            hdrLen = Math.max(0, hdrLen - VlanHeader.LENGTH);
         }
 
         if (gsoType == VirtioNetHeader.GSO_NONE) {
@@ -105,7 +118,7 @@ public final class Forwarder {
                 return;
             }
             if ((flags & VirtioNetHeader.FLAG_NEEDS_CSUM) != 0
-                    && !ChecksumOffload.complete(buf, frameOff, frameLen, csumStart, csumOffset)) {
+                    && (csumStart < 0 || csumStart + csumOffset + 2 > frameLen)) {
                 c.drop(thread, DropReason.BAD_CSUM_OFFSET);
                 return;
             }
@@ -118,19 +131,11 @@ public final class Forwarder {
         this.inPort = in;
         outCount = 0;
         forward(in, buf, frameOff, frameLen, wireVid, 0);
-        if (outCount == 0) {
-            return;
-        }
-        if (gsoType == VirtioNetHeader.GSO_NONE) {
-            emit(buf, frameOff, frameLen);
-        } else {
-            int n = segmenter.segment(buf, frameOff, frameLen, gsoType, gsoSize, emitSegment);
-            if (n < 0) {
-                c.drop(thread, n == GsoSegmenter.UNSUPPORTED ? DropReason.GSO_UNSUPPORTED : DropReason.GSO_MALFORMED);
+        if (outCount > 0) {
+            emit(buf, frameOff, frameLen, gsoType);
+            for (int i = 0; i < outCount; i++) {
+                outPorts[i] = null; // do not keep deleted ports reachable
             }
-        }
-        for (int i = 0; i < outCount; i++) {
-            outPorts[i] = null; // do not keep deleted ports reachable
         }
     }
 
@@ -199,55 +204,116 @@ public final class Forwarder {
         outCount++;
     }
 
+    /**
+     * Sends the frame to every output. A frame with offload work pending (a partial checksum, a GSO super-frame)
+     * goes as it is, with its virtio header, to untagged outputs that accept offloads; the kernel or the guest behind
+     * them finishes the work, which is what makes TCP fast. The other outputs get the work done here: the checksum
+     * completed in place, or the super-frame cut into MTU-sized segments.
+     */
+    private void emit(UnsafeBuffer buf, int frameOff, int frameLen, int gsoType) {
+        boolean offloaded = gsoType != VirtioNetHeader.GSO_NONE
+                || (vnetFlags & VirtioNetHeader.FLAG_NEEDS_CSUM) != 0;
+        int pending = 0;
+        taggedVid = -1;
+        for (int i = 0; i < outCount; i++) {
+            BridgePort out = outPorts[i];
+            // Tagged GSO frames are segmented here rather than trusting every receiver with VLAN-tagged GSO.
+            if (offloaded && !(out.acceptsOffloads() && outWireVid[i] < 0)) {
+                outPending[i] = true;
+                pending++;
+                continue;
+            }
+            outPending[i] = false;
+            if (gsoType != VirtioNetHeader.GSO_NONE && gsoSize > out.mtu()) {
+                out.counters().drop(thread, DropReason.OVERSIZE);
+                continue;
+            }
+            send(i, buf, frameOff, frameLen, offloaded);
+        }
+        if (pending == 0) {
+            return;
+        }
+        if (taggedVid >= 0) {
+            moveMacs(buf, frameOff - VlanHeader.LENGTH, frameOff); // back to the untagged form
+            taggedVid = -1;
+        }
+        if (gsoType == VirtioNetHeader.GSO_NONE) {
+            ChecksumOffload.complete(buf, frameOff, frameLen, csumStart, csumOffset);
+            sendPending(buf, frameOff, frameLen);
+            return;
+        }
+        int n = segmenter.segment(buf, frameOff, frameLen, gsoType, gsoSize, emitSegment);
+        if (n < 0) {
+            inPort.counters().drop(thread,
+                    n == GsoSegmenter.UNSUPPORTED ? DropReason.GSO_UNSUPPORTED : DropReason.GSO_MALFORMED);
+        }
+    }
+
     private void emitSegment(MutableDirectBuffer buf, int off, int len) {
-        emit((UnsafeBuffer) buf, off, len);
+        taggedVid = -1; // each segment is built afresh, untagged
+        sendPending((UnsafeBuffer) buf, off, len);
+    }
+
+    private void sendPending(UnsafeBuffer buf, int frameOff, int frameLen) {
+        for (int i = 0; i < outCount; i++) {
+            if (outPending[i]) {
+                send(i, buf, frameOff, frameLen, false);
+            }
+        }
     }
 
     /**
-     * Sends the untagged frame at [frameOff, frameOff+frameLen) to every output, pushing, rewriting or popping the tag
-     * in place as each output needs. The buffer's contents are not restored afterwards.
+     * Sends the untagged frame at [frameOff, frameOff+frameLen) to output i, pushing, rewriting or popping the tag
+     * in place as that output needs ({@link #taggedVid} tracks which form the buffer holds), behind a virtio header
+     * that carries the frame's offload metadata when {@code withOffloads}, else says "complete frame".
      */
-    private void emit(UnsafeBuffer buf, int frameOff, int frameLen) {
-        int taggedVid = -1; // which form the buffer holds now: -1 untagged at frameOff, else tagged at frameOff-4
-        for (int i = 0; i < outCount; i++) {
-            BridgePort out = outPorts[i];
-            int vid = outWireVid[i];
-            int viewOff;
-            int viewLen;
-            if (vid < 0) {
-                if (taggedVid >= 0) {
-                    moveMacs(buf, frameOff - VlanHeader.LENGTH, frameOff);
-                    taggedVid = -1;
-                }
-                viewOff = frameOff;
-                viewLen = frameLen;
-            } else {
-                if (taggedVid < 0) {
-                    moveMacs(buf, frameOff, frameOff - VlanHeader.LENGTH);
-                    buf.putShort(frameOff + 8, (short) EthernetHeader.ETH_P_8021Q, java.nio.ByteOrder.BIG_ENDIAN);
-                }
-                if (taggedVid != vid) {
-                    buf.putShort(frameOff + 10, (short) VlanHeader.tci(pcp, vid), java.nio.ByteOrder.BIG_ENDIAN);
-                    taggedVid = vid;
-                }
-                viewOff = frameOff - VlanHeader.LENGTH;
-                viewLen = frameLen + VlanHeader.LENGTH;
+    private void send(int i, UnsafeBuffer buf, int frameOff, int frameLen, boolean withOffloads) {
+        BridgePort out = outPorts[i];
+        int vid = outWireVid[i];
+        int viewOff;
+        int viewLen;
+        if (vid < 0) {
+            if (taggedVid >= 0) {
+                moveMacs(buf, frameOff - VlanHeader.LENGTH, frameOff);
+                taggedVid = -1;
             }
-            PortCounters c = out.counters();
-            if (viewLen > out.mtu() + EthernetHeader.LENGTH + VlanHeader.LENGTH
-                    || (vid < 0 && viewLen > out.mtu() + EthernetHeader.LENGTH)) {
-                c.drop(thread, DropReason.OVERSIZE);
-                continue;
+            viewOff = frameOff;
+            viewLen = frameLen;
+        } else {
+            if (taggedVid < 0) {
+                moveMacs(buf, frameOff, frameOff - VlanHeader.LENGTH);
+                buf.putShort(frameOff + 8, (short) EthernetHeader.ETH_P_8021Q, java.nio.ByteOrder.BIG_ENDIAN);
             }
-            VirtioNetHeader.clear(buf, viewOff - VNET);
-            int r = out.transmit(buf, viewOff - VNET, viewLen + VNET, thread);
-            if (r > 0) {
-                c.sent(thread, viewLen);
-            } else if (r == 0) {
-                c.add(thread, PortCounters.TX_DROPPED, 1);
-            } else {
-                c.add(thread, PortCounters.TX_ERRORS, 1);
+            if (taggedVid != vid) {
+                buf.putShort(frameOff + 10, (short) VlanHeader.tci(pcp, vid), java.nio.ByteOrder.BIG_ENDIAN);
+                taggedVid = vid;
             }
+            viewOff = frameOff - VlanHeader.LENGTH;
+            viewLen = frameLen + VlanHeader.LENGTH;
+        }
+        PortCounters c = out.counters();
+        if (!withOffloads && viewLen > out.mtu() + EthernetHeader.LENGTH + (vid < 0 ? 0 : VlanHeader.LENGTH)) {
+            c.drop(thread, DropReason.OVERSIZE);
+            return;
+        }
+        int vnetOff = viewOff - VNET;
+        VirtioNetHeader.clear(buf, vnetOff);
+        if (withOffloads) {
+            // Only untagged outputs get offloads, so the offsets need no shift for a pushed tag.
+            VirtioNetHeader.setFlags(buf, vnetOff, vnetFlags & VirtioNetHeader.FLAG_NEEDS_CSUM);
+            VirtioNetHeader.setGsoType(buf, vnetOff, gsoTypeRaw);
+            VirtioNetHeader.setHdrLen(buf, vnetOff, hdrLen);
+            VirtioNetHeader.setGsoSize(buf, vnetOff, gsoSize);
+            VirtioNetHeader.setCsumStart(buf, vnetOff, csumStart);
+            VirtioNetHeader.setCsumOffset(buf, vnetOff, csumOffset);
+        }
+        int r = out.transmit(buf, vnetOff, viewLen + VNET, thread);
+        if (r > 0) {
+            c.sent(thread, viewLen);
+        } else if (r == 0) {
+            c.add(thread, PortCounters.TX_DROPPED, 1);
+        } else {
+            c.add(thread, PortCounters.TX_ERRORS, 1);
         }
     }
 

@@ -208,6 +208,81 @@ class ForwarderTest {
         assertEquals(0xffff, Checksum.fold(sum));
     }
 
+    /** A TCP/IPv4 super-frame as a TSO sender leaves it: IP total length covers it all, partial checksum. */
+    static byte[] tcpSuperFrame(int payload) {
+        byte[] f = frame(B, A, -1, 20 + 20 + payload);
+        ByteBuffer ip = ByteBuffer.wrap(f, 14, 40);
+        ip.put((byte) 0x45).put((byte) 0).putShort((short) (40 + payload)).putInt(0x1234_4000).put((byte) 64)
+                .put((byte) 6).putShort((short) 0).putInt(0x0a000001).putInt(0x0a000002);
+        ip.putShort((short) 1000).putShort((short) 2000).putInt(1).putInt(0).put((byte) 0x50).put((byte) 0x18)
+                .putShort((short) 512).putInt(0);
+        UnsafeBuffer fb = new UnsafeBuffer(f);
+        fb.putShort(14 + 10, (short) io.jvs.core.packet.Checksum.finish(Checksum.sum(fb, 14, 20)),
+                java.nio.ByteOrder.BIG_ENDIAN);
+        fb.putShort(14 + 20 + 16, (short) Checksum.fold(Checksum.pseudoIpv4(fb, 14, 6, 20 + payload)),
+                java.nio.ByteOrder.BIG_ENDIAN);
+        return f;
+    }
+
+    void sendGso(BridgePort in, byte[] f, int gsoSize) {
+        int vnet = Forwarder.HEADROOM;
+        buf.setMemory(vnet, 10, (byte) 0);
+        buf.putBytes(vnet + 10, f);
+        buf.putByte(vnet, (byte) VirtioNetHeader.FLAG_NEEDS_CSUM);
+        buf.putByte(vnet + 1, (byte) VirtioNetHeader.GSO_TCPV4);
+        buf.putShort(vnet + 2, (short) 54, java.nio.ByteOrder.LITTLE_ENDIAN);
+        buf.putShort(vnet + 4, (short) gsoSize, java.nio.ByteOrder.LITTLE_ENDIAN);
+        buf.putShort(vnet + 6, (short) 34, java.nio.ByteOrder.LITTLE_ENDIAN);
+        buf.putShort(vnet + 8, (short) 16, java.nio.ByteOrder.LITTLE_ENDIAN);
+        fwd.receive(in, buf, vnet, f.length + 10, -1, 0);
+    }
+
+    @Test
+    void shouldPassSuperFramesToPortsThatTakeThemAndSegmentForTheOthers() {
+        p2.setAcceptsOffloads(true);
+        p3.setVlan(VlanConfig.trunk(0 + 7)); // not carrying VLAN 0: out of this test
+        MemoryPort p4 = port(br, "p4"); // plain port: needs segments
+        byte[] f = tcpSuperFrame(10_000);
+        sendGso(p1, f, 1448);
+        byte[] passedHeader = p2.headers().get(0);
+        List<byte[]> whole = p2.drain();
+        assertEquals(1, whole.size());
+        assertEquals(VirtioNetHeader.GSO_TCPV4, passedHeader[1]);
+        assertEquals(1448, (passedHeader[4] & 0xff) | (passedHeader[5] & 0xff) << 8);
+        assertArrayEquals(f, whole.get(0));
+        List<byte[]> segments = p4.drain();
+        assertEquals((10_000 + 1447) / 1448, segments.size());
+        int payload = 0;
+        for (byte[] s : segments) {
+            assertTrue(s.length <= 14 + 40 + 1448);
+            UnsafeBuffer sb = new UnsafeBuffer(s);
+            int l4 = s.length - 34;
+            assertEquals(0xffff, Checksum.fold(Checksum.pseudoIpv4(sb, 14, 6, l4) + Checksum.sum(sb, 34, l4)));
+            payload += l4 - 20;
+        }
+        assertEquals(10_000, payload);
+    }
+
+    @Test
+    void shouldSegmentSuperFramesForTaggedOutputs() {
+        p2.setAcceptsOffloads(true);
+        p2.setVlan(VlanConfig.trunk(5));
+        p1.setVlan(VlanConfig.access(5));
+        p3.setVlan(VlanConfig.access(6));
+        sendGso(p1, tcpSuperFrame(3000), 1448);
+        List<byte[]> headers = p2.headers();
+        List<byte[]> out = p2.drain();
+        assertEquals(3, headers.size());
+        assertEquals(3, out.size());
+        for (byte[] s : out) {
+            assertEquals((byte) 0x81, s[12]); // tagged
+            assertEquals(5, s[15]);
+        }
+        for (byte[] h : headers) {
+            assertArrayEquals(new byte[10], h); // complete frames: no offload metadata
+        }
+    }
+
     @Test
     void shouldCountDropsOnOnePortPerReason() {
         p1.setUp(false, "test");

@@ -20,6 +20,7 @@ import io.jvs.datapath.Log;
 import io.jvs.datapath.linux.Netdev;
 import io.jvs.datapath.linux.Netns;
 import io.jvs.datapath.port.DevicePort;
+import io.jvs.datapath.port.SystemPort;
 
 /**
  * Executes CLI commands against the running {@link Datapath} and the stored configuration. Runs on the control
@@ -318,8 +319,9 @@ public final class Controller {
         for (BridgePort p : bridge.portList()) {
             PortCounters c = p.counters();
             sb.append("port ").append(p.name()).append(":\n");
-            sb.append(String.format("    rx packets=%d bytes=%d drops=%d%n", c.get(PortCounters.RX_PACKETS),
-                    c.get(PortCounters.RX_BYTES), c.totalDrops()));
+            sb.append(String.format("    rx packets=%d bytes=%d drops=%d%s%n", c.get(PortCounters.RX_PACKETS),
+                    c.get(PortCounters.RX_BYTES), c.totalDrops(), p instanceof SystemPort sp
+                            ? " kernel_drops=" + sp.rxKernelDrops() : ""));
             sb.append(String.format("    tx packets=%d bytes=%d errors=%d dropped=%d%n",
                     c.get(PortCounters.TX_PACKETS), c.get(PortCounters.TX_BYTES), c.get(PortCounters.TX_ERRORS),
                     c.get(PortCounters.TX_DROPPED)));

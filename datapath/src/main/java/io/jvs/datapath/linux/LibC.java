@@ -337,6 +337,24 @@ public final class LibC {
         }
     }
 
+    /** getsockopt(2) of an 8-byte value (e.g. struct tpacket_stats, two u32), returned as its raw bytes. */
+    public static long getsockoptLong(int fd, int level, int name, String what) throws NativeException {
+        try (Arena arena = Arena.ofConfined()) {
+            MemorySegment state = allocateCallState(arena);
+            MemorySegment v = arena.allocate(JAVA_LONG);
+            MemorySegment len = arena.allocateFrom(JAVA_INT, 8);
+            int rc = (int) GETSOCKOPT.invokeExact(state, fd, level, name, v.address(), len.address());
+            if (rc < 0) {
+                throw NativeException.of("getsockopt " + what, errno(state));
+            }
+            return v.get(JAVA_LONG, 0);
+        } catch (NativeException e) {
+            throw e;
+        } catch (Throwable t) {
+            throw rethrow(t);
+        }
+    }
+
     /** setns(2) of the calling thread into the namespace {@code fd} refers to. */
     public static void setns(int fd, int nstype, String what) throws NativeException {
         try (Arena arena = Arena.ofConfined()) {

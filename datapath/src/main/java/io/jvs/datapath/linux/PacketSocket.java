@@ -43,6 +43,7 @@ public final class PacketSocket implements AutoCloseable {
     private static final int SOL_PACKET = 263;
     private static final int PACKET_AUXDATA = 8;
     private static final int PACKET_VNET_HDR = 15;
+    private static final int PACKET_STATISTICS = 6;
     private static final int PACKET_IGNORE_OUTGOING = 23;
     private static final int ETH_P_ALL = 0x0003;
     private static final int TP_STATUS_VLAN_VALID = 0x10;
@@ -227,6 +228,15 @@ public final class PacketSocket implements AutoCloseable {
     /** The receive buffer the kernel granted (SO_RCVBUF reads back twice the bytes asked for: bookkeeping room). */
     public int receiveBufferBytes() throws NativeException {
         return LibC.getsockoptInt(fd, LibC.SOL_SOCKET, LibC.SO_RCVBUF, "SO_RCVBUF " + ifname);
+    }
+
+    /**
+     * Frames the kernel dropped because this socket's receive buffer was full, since the last call (reading
+     * PACKET_STATISTICS resets the kernel's counters). Control thread only.
+     */
+    public long takeKernelDrops() throws NativeException {
+        long stats = LibC.getsockoptLong(fd, SOL_PACKET, PACKET_STATISTICS, "PACKET_STATISTICS " + ifname);
+        return stats >>> 32; // struct tpacket_stats { u32 tp_packets; u32 tp_drops; } on a little-endian host
     }
 
     /** Closes the socket. Idempotent. */

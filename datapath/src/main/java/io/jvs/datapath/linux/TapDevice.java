@@ -16,8 +16,9 @@ import static java.lang.foreign.ValueLayout.JAVA_SHORT;
  *  10  Ethernet frame (no FCS)
  * </pre>
  *
- * <p>No offloads are enabled (no TUNSETOFFLOAD), so the kernel hands us complete, MTU-sized frames with full
- * checksums and the header is all zeros; it is there so that turning offloads on later changes no framing.
+ * <p>Offloads are off until {@link #setOffloads} is called (TUNSETOFFLOAD): until then the kernel hands us complete,
+ * MTU-sized frames with full checksums and an all-zero header. With offloads on, the header carries partial-checksum
+ * and GSO metadata and frames may be 64 KiB super-frames. Writes may carry such metadata either way.
  *
  * <p>The TAP is made persistent: closing the fd (or the process dying) leaves the netdev and its addresses in place,
  * and {@link #open} with the same name in the same namespace attaches to it again. {@link #destroy} removes it.
@@ -33,6 +34,10 @@ public final class TapDevice implements AutoCloseable {
     private static final long TUNSETIFF = 0x400454caL;
     private static final long TUNSETPERSIST = 0x400454cbL;
     private static final long TUNSETVNETHDRSZ = 0x400454d8L;
+    private static final long TUNSETOFFLOAD = 0x400454d0L;
+    /** TUNSETOFFLOAD flags: checksum offload, TSO for IPv4/IPv6 (with ECN), UDP segmentation offload (Linux 6.2+). */
+    public static final int TUN_F_CSUM = 0x01, TUN_F_TSO4 = 0x02, TUN_F_TSO6 = 0x04, TUN_F_TSO_ECN = 0x08,
+            TUN_F_USO4 = 0x20, TUN_F_USO6 = 0x40;
     private static final short IFF_TAP = 0x0002;
     private static final short IFF_NO_PI = 0x1000;
     private static final short IFF_VNET_HDR = 0x4000;
@@ -92,6 +97,15 @@ public final class TapDevice implements AutoCloseable {
                 + " is already attached to another file descriptor (errno " + errno + ")", errno);
             default -> NativeException.of("TUNSETIFF " + name + where, errno);
         };
+    }
+
+    /**
+     * Tells the kernel which offloads we handle (TUNSETOFFLOAD): the TAP netdev then advertises them and its stack
+     * hands us partial checksums and GSO super-frames instead of doing the work itself. Returns -errno when the
+     * kernel refuses the combination (older kernels lack USO), else 0.
+     */
+    public int setOffloads(int flags) {
+        return LibC.ioctlErrno(fd, TUNSETOFFLOAD, flags);
     }
 
     public int fd() {

@@ -110,6 +110,14 @@ public abstract class DevicePort extends BridgePort implements EpollIoHandle {
         }
     }
 
+    /**
+     * Frames the kernel dropped before we could read them (a full socket buffer), when the device type can tell;
+     * control thread only.
+     */
+    public long rxKernelDrops() {
+        return 0;
+    }
+
     /** Exceptions caught at the event-loop boundary (a bug if ever non-zero). */
     public long errors() {
         return errors;

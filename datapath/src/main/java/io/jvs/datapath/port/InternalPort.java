@@ -41,6 +41,17 @@ public final class InternalPort extends DevicePort {
             if (mac >= 0) {
                 Netdev.setMac(netns, name(), mac);
             }
+            // Let the namespace's stack hand us partial checksums and TSO/USO super-frames: they cross the switch
+            // in one piece to outputs that take them (and are completed or segmented here for the others).
+            int offloads = TapDevice.TUN_F_CSUM | TapDevice.TUN_F_TSO4 | TapDevice.TUN_F_TSO6
+                    | TapDevice.TUN_F_TSO_ECN;
+            if (t.setOffloads(offloads | TapDevice.TUN_F_USO4 | TapDevice.TUN_F_USO6) < 0) {
+                int rc = t.setOffloads(offloads); // kernels before 6.2 have no USO
+                if (rc < 0) {
+                    Log.warn("port", name() + ": TUNSETOFFLOAD refused (" + Errno.name(-rc)
+                            + "); the TAP runs without offloads");
+                }
+            }
             Netdev.setUp(netns, name());
             setMtu(Netdev.mtu(netns, name()));
         } catch (IOException e) {
@@ -101,6 +112,11 @@ public final class InternalPort extends DevicePort {
     public int transmit(UnsafeBuffer buf, int offset, int length, int thread) {
         TapDevice d = tap;
         return d == null ? 0 : d.write(buf.addressOffset() + offset, length);
+    }
+
+    @Override
+    public boolean acceptsOffloads() {
+        return true;
     }
 
     @Override

@@ -20,6 +20,7 @@ import org.agrona.concurrent.UnsafeBuffer;
  */
 public final class SystemPort extends DevicePort {
     private volatile PacketSocket socket;
+    private long kernelDrops; // control thread
 
     public SystemPort(String name, ReactorThread reactor, int threads) {
         super(name, reactor, threads);
@@ -73,6 +74,24 @@ public final class SystemPort extends DevicePort {
     public int transmit(UnsafeBuffer buf, int offset, int length, int thread) {
         PacketSocket s = socket;
         return s == null ? 0 : s.send(buf.addressOffset() + offset, length);
+    }
+
+    @Override
+    public long rxKernelDrops() {
+        PacketSocket s = socket;
+        if (s != null) {
+            try {
+                kernelDrops += s.takeKernelDrops();
+            } catch (IOException e) {
+                // the socket is going away; keep what we counted
+            }
+        }
+        return kernelDrops;
+    }
+
+    @Override
+    public boolean acceptsOffloads() {
+        return true;
     }
 
     @Override
