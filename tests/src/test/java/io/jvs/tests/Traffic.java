@@ -35,6 +35,18 @@ public final class Traffic {
         return Double.parseDouble(m.group(2));
     }
 
+    /**
+     * RTT once addresses and MACs are learned: {@code count} pings 50 ms apart, all must be answered. Returns
+     * ping's "min/avg/max/mdev" summary in milliseconds. Informational only: timing never decides a test.
+     */
+    public static String warmRtt(Lab.Host from, Lab.Host to, int count) {
+        Sh.Result r = Sh.inNs(from.ns(), "ping", "-n", "-q", "-c", Integer.toString(count), "-i", "0.05", "-W", "1",
+                to.ip()).check();
+        Matcher m = RTT.matcher(r.out());
+        assertTrue(m.find(), "no rtt line in ping output:\n" + r);
+        return m.group(1) + "/" + m.group(2) + "/" + m.group(3) + "/" + m.group(4) + " ms";
+    }
+
     /** Sends {@code count} pings 0.1 s apart and asserts that none was answered. */
     public static void pingFails(Lab.Host from, Lab.Host to, int count) {
         Sh.Result r = Sh.inNs(from.ns(), "ping", "-n", "-c", Integer.toString(count), "-i", "0.1", "-W", "1", to.ip());

@@ -60,7 +60,8 @@ class TwoNamespacesTest {
         System.out.printf("[jvs-tests] %s: sender offloads: %s%n", what, offloads(a));
         double rttAb = Traffic.ping(a, b);
         double rttBa = Traffic.ping(b, a);
-        System.out.printf(Locale.ROOT, "[jvs-tests] %s: ping a->b avg %.3f ms, b->a avg %.3f ms%n", what, rttAb, rttBa);
+        System.out.printf(Locale.ROOT, "[jvs-tests] %s: first pings (incl. ARP) a->b avg %.3f ms, b->a avg %.3f ms;"
+                + " warm ping a->b min/avg/max/mdev %s%n", what, rttAb, rttBa, Traffic.warmRtt(a, b, 20));
 
         List<CliOutput.FdbEntry> fdb = CliOutput.fdb(jvs.ok("fdb/show", "br0").out());
         assertTrue(fdb.stream().anyMatch(e -> e.port().equals(a.port()) && e.mac().equals(a.mac())),
