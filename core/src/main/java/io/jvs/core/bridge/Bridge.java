@@ -32,6 +32,7 @@ public final class Bridge {
     private static final int LEARN_MSG_LENGTH = 12; // key (8) + port (4)
 
     private final String name;
+    private final FlowGeneration generation;
     private final MacTable macTable;
     private volatile BridgePort[] ports = new BridgePort[0]; // index = port number; null = free
     private int nextNumber; // control thread
@@ -49,13 +50,27 @@ public final class Bridge {
     private volatile long learnFull;
     private final AtomicLong learnQueueFull = new AtomicLong();
 
-    public Bridge(String name, int maxMacs, long agingNs) {
+    /**
+     * @param generation shared by every bridge of one datapath (patch ports join bridges, so one decision can depend
+     *                   on several of them)
+     */
+    public Bridge(String name, FlowGeneration generation, int maxMacs, long agingNs) {
         this.name = name;
-        this.macTable = new MacTable(maxMacs, agingNs);
+        this.generation = generation;
+        this.macTable = new MacTable(maxMacs, agingNs, generation);
     }
 
+    public Bridge(String name, FlowGeneration generation) {
+        this(name, generation, DEFAULT_MAX_MACS, DEFAULT_AGING_NS);
+    }
+
+    /** A bridge with a generation of its own (tests; a datapath shares one among its bridges). */
     public Bridge(String name) {
-        this(name, DEFAULT_MAX_MACS, DEFAULT_AGING_NS);
+        this(name, new FlowGeneration());
+    }
+
+    public FlowGeneration generation() {
+        return generation;
     }
 
     public String name() {
@@ -130,6 +145,7 @@ public final class Bridge {
         port.number = number;
         next[number] = port;
         ports = next;
+        generation.bump();
     }
 
     /** Removes a port (control thread). The caller flushes its MAC entries on the owner thread. */
@@ -139,6 +155,7 @@ public final class Bridge {
             next[port.number] = null;
         }
         ports = next;
+        generation.bump();
     }
 
     /**

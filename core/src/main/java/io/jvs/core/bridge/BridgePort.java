@@ -13,7 +13,10 @@ import org.agrona.concurrent.UnsafeBuffer;
 public abstract class BridgePort {
     public static final int DEFAULT_MTU = 1500;
 
+    private static final java.util.concurrent.atomic.AtomicInteger IDS = new java.util.concurrent.atomic.AtomicInteger();
+
     private final String name;
+    private final int id = IDS.incrementAndGet();
     private final PortCounters counters;
     private volatile VlanConfig vlan = VlanConfig.TRUNK_ALL;
     private volatile boolean up = true;
@@ -44,11 +47,43 @@ public abstract class BridgePort {
         return false;
     }
 
+    /**
+     * Whether this port can defer transmission: {@link #queue} frames during a burst and send them all with one
+     * syscall at {@link #flush} (sendmmsg on an AF_PACKET socket). Ports that cannot (a TAP takes one frame per
+     * write) transmit at once.
+     */
+    public boolean batchesTransmit() {
+        return false;
+    }
+
+    /**
+     * Queues one frame (same layout as {@link #transmit}) for this thread's next {@link #flush}; the memory must stay
+     * unchanged until then. Returns false when the frame cannot be queued (the port has no device right now); it is
+     * then lost and the caller counts it.
+     */
+    public boolean queue(UnsafeBuffer buf, int offset, int length, int thread) {
+        throw new UnsupportedOperationException(name + " does not batch");
+    }
+
+    /** Whether this thread has frames queued here. */
+    public boolean hasQueued(int thread) {
+        return false;
+    }
+
+    /** Sends what this thread queued and counts the outcome in this port's counters. */
+    public void flush(int thread) {
+    }
+
     /** The kind shown by {@code show}: system, internal, patch, ... */
     public abstract String type();
 
     public final String name() {
         return name;
+    }
+
+    /** A number unique to this port object in the process (flow cache keys hash it). */
+    public final int id() {
+        return id;
     }
 
     public final PortCounters counters() {
@@ -70,6 +105,15 @@ public abstract class BridgePort {
 
     public void setVlan(VlanConfig vlan) {
         this.vlan = vlan;
+        changed();
+    }
+
+    /** Forwarding decisions involving this port may differ now: invalidate cached ones. */
+    protected final void changed() {
+        Bridge b = bridge;
+        if (b != null) {
+            b.generation().bump();
+        }
     }
 
     public final boolean isUp() {
@@ -83,6 +127,7 @@ public abstract class BridgePort {
     public void setUp(boolean up, String reason) {
         this.downReason = up ? "" : reason;
         this.up = up;
+        changed();
     }
 
     public final int mtu() {
@@ -91,5 +136,6 @@ public abstract class BridgePort {
 
     public void setMtu(int mtu) {
         this.mtu = mtu;
+        changed();
     }
 }

@@ -31,10 +31,12 @@ public final class Forwarder {
     private static final int VNET = VirtioNetHeader.LENGTH;
 
     private final int thread;
-    private final BridgePort[] outPorts = new BridgePort[Bridge.MAX_PORTS];
-    private final int[] outWireVid = new int[Bridge.MAX_PORTS];
+    private final ActionList scratch = new ActionList(Bridge.MAX_PORTS); // what the slow path records
+    private final FlowCache cache; // null: every frame takes the slow path
+    private ActionList actions; // the decision being recorded or replayed
     private final boolean[] outPending = new boolean[Bridge.MAX_PORTS];
-    private int outCount;
+    private final BridgePort[] toFlush = new BridgePort[Bridge.MAX_PORTS]; // ports with frames queued this burst
+    private int toFlushCount;
     // The frame's offload metadata from its virtio header, with offsets relative to the untagged frame.
     private int vnetFlags;
     private int gsoTypeRaw; // including the ECN bit
@@ -52,8 +54,19 @@ public final class Forwarder {
 
     /** @param thread this forwarding thread's index (for counters and MAC-learning ownership) */
     public Forwarder(int thread) {
+        this(thread, FlowCache.DEFAULT_ENTRIES);
+    }
+
+    /** @param cacheEntries flow cache size (a power of two), or 0 for no cache */
+    public Forwarder(int thread, int cacheEntries) {
         this.thread = thread;
         this.segmenter = new GsoSegmenter(65535);
+        this.cache = cacheEntries == 0 ? null : new FlowCache(cacheEntries);
+    }
+
+    /** This thread's flow cache, or null when it runs without one. */
+    public FlowCache cache() {
+        return cache;
     }
 
     public int thread() {
@@ -129,14 +142,49 @@ public final class Forwarder {
 
         this.nowNs = nowNs;
         this.inPort = in;
-        outCount = 0;
-        forward(in, buf, frameOff, frameLen, wireVid, 0);
-        if (outCount > 0) {
-            emit(buf, frameOff, frameLen, gsoType);
-            for (int i = 0; i < outCount; i++) {
-                outPorts[i] = null; // do not keep deleted ports reachable
+        long dst = MacAddress.read(buf, frameOff + EthernetHeader.DST_OFFSET);
+        long src = MacAddress.read(buf, frameOff + EthernetHeader.SRC_OFFSET);
+        int etherType = EthernetHeader.etherType(buf, frameOff);
+        long gen = in.bridge().generation().get(); // before deciding: see FlowGeneration
+        ActionList hit = cache == null ? null : cache.lookup(in, dst, src, wireVid, etherType, gen);
+        if (hit != null) {
+            actions = hit;
+            replay(hit, src, frameLen);
+        } else {
+            actions = scratch;
+            forward(in, buf, frameOff, frameLen, wireVid, 0);
+            if (cache != null && !scratch.overflow) {
+                cache.install(in, dst, src, wireVid, etherType, gen, scratch);
             }
         }
+        if (actions.outCount > 0) {
+            emit(buf, frameOff, frameLen, gsoType);
+        }
+        scratch.clear(); // do not keep deleted ports reachable from the scratch list
+    }
+
+    /** A cache hit: does what the slow path did for this key, with this frame's source and length. */
+    private void replay(ActionList a, long src, int frameLen) {
+        for (int i = 0; i < a.learnCount; i++) {
+            a.learnBridge[i].learn(thread, a.learnVlan[i], src, a.learnPort[i], nowNs); // refreshes the age
+        }
+        for (int i = 0; i < a.patchCount; i++) {
+            int wireLen = a.patchTagged[i] ? frameLen + VlanHeader.LENGTH : frameLen;
+            PatchPort patch = a.patchOut[i];
+            patch.counters().sent(thread, wireLen);
+            PatchPort peer = patch.peer();
+            if (peer != null) {
+                peer.counters().received(thread, wireLen);
+            }
+        }
+        for (int i = 0; i < a.dropCount; i++) {
+            a.dropPort[i].counters().drop(thread, a.dropReason[i]);
+        }
+    }
+
+    private void drop(BridgePort port, DropReason reason) {
+        port.counters().drop(thread, reason);
+        actions.drop(port, reason);
     }
 
     /** The bridge stage: admit, learn, look up, then output or flood. Fills the output list. */
@@ -145,15 +193,16 @@ public final class Forwarder {
         VlanConfig inVlan = in.vlan();
         int vlan = inVlan.ingress(wireVid);
         if (vlan == VlanConfig.REJECT) {
-            in.counters().drop(thread, inVlan.ingressDrop(wireVid));
+            drop(in, inVlan.ingressDrop(wireVid));
             return;
         }
         long src = MacAddress.read(buf, frameOff + EthernetHeader.SRC_OFFSET);
         if (MacAddress.isMulticast(src)) {
-            in.counters().drop(thread, DropReason.MULTICAST_SRC);
+            drop(in, DropReason.MULTICAST_SRC);
             return;
         }
         bridge.learn(thread, vlan, src, in.number, nowNs);
+        actions.learn(bridge, vlan, in.number);
 
         long dst = MacAddress.read(buf, frameOff + EthernetHeader.DST_OFFSET);
         if (!MacAddress.isMulticast(dst)) {
@@ -161,7 +210,7 @@ public final class Forwarder {
             BridgePort out = n >= 0 ? bridge.port(n) : null;
             if (out != null && out.isUp() && out.vlan().carries(vlan)) {
                 if (out == in) {
-                    in.counters().drop(thread, DropReason.DST_ON_IN_PORT);
+                    drop(in, DropReason.DST_ON_IN_PORT);
                 } else {
                     output(out, buf, frameOff, frameLen, vlan, depth);
                 }
@@ -181,27 +230,24 @@ public final class Forwarder {
         if (out instanceof PatchPort patch) {
             PatchPort peer = patch.peer();
             if (peer == null || !peer.isUp() || peer.bridge() == null) {
-                patch.counters().drop(thread, DropReason.PATCH_UNCONNECTED);
+                drop(patch, DropReason.PATCH_UNCONNECTED);
                 return;
             }
             if (depth >= MAX_PATCH_DEPTH) {
-                patch.counters().drop(thread, DropReason.PATCH_LOOP);
+                drop(patch, DropReason.PATCH_LOOP);
                 return;
             }
             // One frame out of this end and into the peer (a GSO super-frame counts once, with all its bytes).
             int wireLen = wireVid < 0 ? frameLen : frameLen + VlanHeader.LENGTH;
             patch.counters().sent(thread, wireLen);
             peer.counters().received(thread, wireLen);
+            actions.patch(patch, wireVid >= 0);
             forward(peer, buf, frameOff, frameLen, wireVid, depth + 1);
             return;
         }
-        if (outCount == outPorts.length) {
-            inPort.counters().drop(thread, DropReason.TOO_MANY_OUTPUTS);
-            return;
+        if (!actions.output(out, wireVid)) {
+            drop(inPort, DropReason.TOO_MANY_OUTPUTS);
         }
-        outPorts[outCount] = out;
-        outWireVid[outCount] = wireVid;
-        outCount++;
     }
 
     /**
@@ -213,12 +259,13 @@ public final class Forwarder {
     private void emit(UnsafeBuffer buf, int frameOff, int frameLen, int gsoType) {
         boolean offloaded = gsoType != VirtioNetHeader.GSO_NONE
                 || (vnetFlags & VirtioNetHeader.FLAG_NEEDS_CSUM) != 0;
+        ActionList a = actions;
         int pending = 0;
         taggedVid = -1;
-        for (int i = 0; i < outCount; i++) {
-            BridgePort out = outPorts[i];
+        for (int i = 0; i < a.outCount; i++) {
+            BridgePort out = a.outPorts[i];
             // Tagged GSO frames are segmented here rather than trusting every receiver with VLAN-tagged GSO.
-            if (offloaded && !(out.acceptsOffloads() && outWireVid[i] < 0)) {
+            if (offloaded && !(out.acceptsOffloads() && a.outWireVid[i] < 0)) {
                 outPending[i] = true;
                 pending++;
                 continue;
@@ -228,7 +275,7 @@ public final class Forwarder {
                 out.counters().drop(thread, DropReason.OVERSIZE);
                 continue;
             }
-            send(i, buf, frameOff, frameLen, offloaded);
+            send(i, buf, frameOff, frameLen, offloaded, a.outCount == 1);
         }
         if (pending == 0) {
             return;
@@ -255,9 +302,9 @@ public final class Forwarder {
     }
 
     private void sendPending(UnsafeBuffer buf, int frameOff, int frameLen) {
-        for (int i = 0; i < outCount; i++) {
+        for (int i = 0; i < actions.outCount; i++) {
             if (outPending[i]) {
-                send(i, buf, frameOff, frameLen, false);
+                send(i, buf, frameOff, frameLen, false, false);
             }
         }
     }
@@ -265,11 +312,13 @@ public final class Forwarder {
     /**
      * Sends the untagged frame at [frameOff, frameOff+frameLen) to output i, pushing, rewriting or popping the tag
      * in place as that output needs ({@link #taggedVid} tracks which form the buffer holds), behind a virtio header
-     * that carries the frame's offload metadata when {@code withOffloads}, else says "complete frame".
+     * that carries the frame's offload metadata when {@code withOffloads}, else says "complete frame". When
+     * {@code deferrable} (the buffer will not change again before the burst ends: the frame has this one output) and
+     * the port batches, the frame is queued for {@link #flush} instead of sent now.
      */
-    private void send(int i, UnsafeBuffer buf, int frameOff, int frameLen, boolean withOffloads) {
-        BridgePort out = outPorts[i];
-        int vid = outWireVid[i];
+    private void send(int i, UnsafeBuffer buf, int frameOff, int frameLen, boolean withOffloads, boolean deferrable) {
+        BridgePort out = actions.outPorts[i];
+        int vid = actions.outWireVid[i];
         int viewOff;
         int viewLen;
         if (vid < 0) {
@@ -307,6 +356,23 @@ public final class Forwarder {
             VirtioNetHeader.setCsumStart(buf, vnetOff, csumStart);
             VirtioNetHeader.setCsumOffset(buf, vnetOff, csumOffset);
         }
+        if (out.batchesTransmit()) {
+            if (deferrable) {
+                boolean first = !out.hasQueued(thread);
+                if (!out.queue(buf, vnetOff, viewLen + VNET, thread)) {
+                    c.add(thread, PortCounters.TX_DROPPED, 1);
+                } else if (first) {
+                    if (toFlushCount == toFlush.length) {
+                        flush();
+                    }
+                    toFlush[toFlushCount++] = out;
+                }
+                return;
+            }
+            if (out.hasQueued(thread)) {
+                out.flush(thread); // frames queued earlier must leave first
+            }
+        }
         int r = out.transmit(buf, vnetOff, viewLen + VNET, thread);
         if (r > 0) {
             c.sent(thread, viewLen);
@@ -315,6 +381,18 @@ public final class Forwarder {
         } else {
             c.add(thread, PortCounters.TX_ERRORS, 1);
         }
+    }
+
+    /**
+     * Sends every frame queued during the burst (one sendmmsg per output port). The reactor calls it after each
+     * burst, before the receive slots are reused.
+     */
+    public void flush() {
+        for (int i = 0; i < toFlushCount; i++) {
+            toFlush[i].flush(thread);
+            toFlush[i] = null;
+        }
+        toFlushCount = 0;
     }
 
     /** Moves the 12 bytes of destination and source MAC from {@code from} to {@code to} (overlap allowed). */

@@ -38,12 +38,18 @@ public final class MacTable {
     private final long[] seenNs;
     private final int mask;
     private final int maxEntries;
+    private final FlowGeneration flowGeneration; // may be null
     private volatile long agingNs;
     @SuppressWarnings("unused") // accessed through VERSION
     private volatile long version;
     private int size; // owner thread only
 
     public MacTable(int maxEntries, long agingNs) {
+        this(maxEntries, agingNs, null);
+    }
+
+    /** @param flowGeneration bumped after every change, so cached forwarding decisions are dropped */
+    public MacTable(int maxEntries, long agingNs, FlowGeneration flowGeneration) {
         if (maxEntries < 1) {
             throw new IllegalArgumentException("maxEntries=" + maxEntries + " < 1");
         }
@@ -54,6 +60,7 @@ public final class MacTable {
         this.mask = slots - 1;
         this.maxEntries = maxEntries;
         this.agingNs = agingNs;
+        this.flowGeneration = flowGeneration;
     }
 
     /**
@@ -229,6 +236,9 @@ public final class MacTable {
 
     private void endWrite() {
         VERSION.setRelease(this, (long) VERSION.getOpaque(this) + 1);
+        if (flowGeneration != null) {
+            flowGeneration.bump();
+        }
     }
 
     /**

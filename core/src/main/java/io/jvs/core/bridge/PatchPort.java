@@ -26,10 +26,15 @@ public final class PatchPort extends BridgePort {
         return peer;
     }
 
-    /** Joins two ends (control thread). */
+    /**
+     * Joins two ends (control thread). Their bridges must share one {@link FlowGeneration}: a cached decision that
+     * crosses the patch depends on both.
+     */
     public static void connect(PatchPort a, PatchPort b) {
         a.peer = b;
         b.peer = a;
+        a.changed();
+        b.changed();
     }
 
     /** Detaches this end from its peer (control thread, when either end is deleted). */
@@ -37,8 +42,10 @@ public final class PatchPort extends BridgePort {
         PatchPort p = peer;
         if (p != null && p.peer == this) {
             p.peer = null;
+            p.changed();
         }
         peer = null;
+        changed();
     }
 
     @Override

@@ -23,9 +23,11 @@ class ForwarderTest {
     Bridge br;
     MemoryPort p1, p2, p3;
 
+    final FlowGeneration generation = new FlowGeneration();
+
     @BeforeEach
     void setUp() {
-        br = new Bridge("br0");
+        br = new Bridge("br0", generation);
         br.setOwner(0, Runnable::run, System::nanoTime);
         p1 = port(br, "p1");
         p2 = port(br, "p2");
@@ -139,7 +141,7 @@ class ForwarderTest {
 
     @Test
     void shouldCrossPatchPortsWithTheirVlanModes() {
-        Bridge br2 = new Bridge("br2");
+        Bridge br2 = new Bridge("br2", generation);
         br2.setOwner(0, Runnable::run, System::nanoTime);
         PatchPort pa = new PatchPort("pa", "pb", 1);
         PatchPort pb = new PatchPort("pb", "pa", 1);
@@ -168,7 +170,7 @@ class ForwarderTest {
     void shouldStopAtAPatchLoop() {
         PatchPort a = new PatchPort("a", "b", 1);
         PatchPort b = new PatchPort("b", "a", 1);
-        Bridge br2 = new Bridge("br2");
+        Bridge br2 = new Bridge("br2", generation);
         br2.setOwner(0, Runnable::run, System::nanoTime);
         PatchPort c = new PatchPort("c", "d", 1);
         PatchPort d = new PatchPort("d", "c", 1);

@@ -27,6 +27,7 @@ public final class Cli {
               list-br                        list-ports BR
               show                           dump-ports BR
               fdb/show BR                    fdb/flush [BR]
+              dpctl/show                     reactor threads, their ports and flow caches
             other forms: jvs daemon [--rundir DIR] [--db FILE] [--threads N] | jvs demo | jvs test
             the control socket is DIR/jvs.sock; DIR is --rundir, else $JVS_RUNDIR, else /run/jvs
             """;

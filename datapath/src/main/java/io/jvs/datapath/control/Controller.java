@@ -74,6 +74,7 @@ public final class Controller {
             case "fdb/show" -> fdbShow(args);
             case "fdb/flush" -> fdbFlush(args);
             case "dump-ports" -> dumpPorts(args);
+            case "dpctl/show" -> dpctlShow(args);
             default -> throw new CommandException("unknown command '" + cmd + "' (try: jvs help)");
         };
     }
@@ -336,6 +337,34 @@ public final class Controller {
                 drops.append(" loop_errors=").append(dp.errors());
             }
             sb.append("    drops:").append(drops.isEmpty() ? " none" : drops).append('\n');
+        }
+        return sb.toString();
+    }
+
+    /** Per reactor thread: its ports and its flow cache's hits, misses and entries. */
+    private String dpctlShow(List<String> args) throws CommandException {
+        arity(args, 0, 0, "dpctl/show");
+        StringBuilder sb = new StringBuilder();
+        sb.append(String.format("datapath: %d reactor threads, %d bridges, %d ports%n", datapath.threads(),
+                datapath.bridges().size(), datapath.ports().size()));
+        for (io.jvs.datapath.reactor.ReactorThread t : datapath.reactorThreads()) {
+            var cache = t.forwarder().cache();
+            List<String> names = new ArrayList<>();
+            for (BridgePort p : datapath.ports()) {
+                if (p instanceof DevicePort dp && dp.reactorIndex() == t.index()) {
+                    names.add(p.name());
+                }
+            }
+            sb.append(String.format("thread %d: ports %s%n", t.index(), names.isEmpty() ? "-" : String.join(",", names)));
+            if (cache == null) {
+                sb.append("    flow cache: off\n");
+            } else {
+                long hits = cache.hits();
+                long misses = cache.misses();
+                sb.append(String.format("    flow cache: hits=%d misses=%d hit_ratio=%.1f%% entries=%d/%d%n", hits,
+                        misses, hits + misses == 0 ? 0.0 : 100.0 * hits / (hits + misses), cache.entries(),
+                        cache.size()));
+            }
         }
         return sb.toString();
     }

@@ -43,6 +43,11 @@ public abstract class DevicePort extends BridgePort implements EpollIoHandle {
     /** Reads up to one burst and forwards it (reactor thread). */
     protected abstract void receiveBurst(ReactorThread thread, long nowNs);
 
+    /** The reactor thread that reads this port. */
+    public int reactorIndex() {
+        return reactor.index();
+    }
+
     /** Where the device lives, for {@code show}; null for the daemon's own namespace. */
     public String netns() {
         return null;
