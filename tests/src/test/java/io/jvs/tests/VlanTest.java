@@ -1,6 +1,7 @@
 package io.jvs.tests;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.util.Map;
 import org.junit.jupiter.api.BeforeEach;
@@ -59,7 +60,7 @@ class VlanTest {
         }
         // Sanity check that the burst reached the switch at all (otherwise "no tx" proves nothing).
         long rxA = after.get(a10.port()).rxPackets() - before.get(a10.port()).rxPackets();
-        org.junit.jupiter.api.Assertions.assertTrue(rxA >= 10,
+        assertTrue(rxA >= 10,
                 "the cross-VLAN burst should have arrived on " + a10.port() + ": rx delta " + rxA);
 
         // The VLANs still work after the burst.
