@@ -88,6 +88,8 @@ T_TCP=${T_TCP:-5} T_PPS=${T_PPS:-5} T_LAT=${T_LAT:-3} IDLE_WAIT=${IDLE_WAIT:-5}
 for v in RUNS T_TCP T_PPS T_LAT IDLE_WAIT; do
 	[[ ${!v} =~ ^[0-9]+$ ]] && { [ "${!v}" -ge 1 ] || [ $v = IDLE_WAIT ]; } || die "$v must be a positive integer, got '${!v}'"
 done
+PY=python3
+[ -x /usr/bin/python3 ] && PY=/usr/bin/python3 # the system one: a pyenv shim first in PATH costs ~0.7 s per call
 has() { case " $ONLY " in *" $1 "*) return 0 ;; esac; return 1; }
 [ "$(id -u)" = 0 ] || die "must run as root (creates network namespaces)"
 
@@ -122,7 +124,7 @@ need_tools() {
 	has pps && ! command -v trafgen >/dev/null 2>&1 && want+=(netsniff-ng)
 	has lat && ! command -v sockperf >/dev/null 2>&1 && want+=(sockperf)
 	case " $CONFIGS " in *" ovs"*) command -v ovs-vswitchd >/dev/null 2>&1 && [ -f "$OVS_SCHEMA" ] || want+=(openvswitch-switch) ;; esac
-	python3 -c 'import matplotlib' 2>/dev/null || want+=(python3-matplotlib)
+	$PY -c 'import matplotlib' 2>/dev/null || want+=(python3-matplotlib)
 	if [ ${#want[@]} -gt 0 ]; then
 		log "tools: installing ${want[*]} (apt-get)"
 		apt_install "${want[@]}" || for p in "${want[@]}"; do apt_install "$p"; done # one failing package must not block the others
@@ -145,7 +147,7 @@ need_tools() {
 			local keep="" x; for x in $CONFIGS; do case $x in ovs*) ;; *) keep+=" $x" ;; esac; done; CONFIGS=${keep# }
 		fi ;;
 	esac
-	if python3 -c 'import matplotlib' 2>/dev/null; then HAVE_PLOT=1; log "tools: PNG chart with python3-matplotlib"
+	if $PY -c 'import matplotlib' 2>/dev/null; then HAVE_PLOT=1; log "tools: PNG chart with python3-matplotlib"
 	else log "tools: python3-matplotlib unavailable (did not install): no PNG chart"; fi
 	case " $CONFIGS " in
 	*" jvs-"*)
@@ -197,7 +199,7 @@ CFG=""
 RAWC=""
 rec() { printf '%s\t%s\t%s\t%s\n' "$CFG" "$1" "$2" "$3" >>"$TSV"; }
 meta() { printf '_meta\t%s\t0\t%s\n' "$1" "$2" >>"$TSV"; }
-calc() { python3 -c "print($1)"; }
+calc() { $PY -c "print($1)"; }
 
 # ---------------------------------------------------------------- topology
 mk_ns() {
@@ -360,7 +362,7 @@ afpacket_drops() { # AF_PACKET socket drop counters (ss -0 -m: skmem ... d<N>) i
 }
 stat_of() { nsx "$1" cat "/sys/class/net/$2/statistics/$3"; }
 iperf_json() { # $1 = file -> "Gbit/s retransmits"
-	python3 - "$1" <<'EOF'
+	$PY - "$1" <<'EOF'
 import json, sys
 try:
     e = json.load(open(sys.argv[1]))['end']
@@ -370,20 +372,24 @@ except Exception:
 EOF
 }
 t_tcp() { # $1 = streams
-	local P=$1 r f mon="" sw busy fpct fdesc g rt
+	local P=$1 r f mon="" sw busy fpct fdesc g rt c0 c1 t0 t1
 	for r in $(seq 1 "$RUNS"); do
 		log "    $CFG: tcp ${P} stream(s), run $r/$RUNS (${T_TCP} s)"
 		f=$RAWC/tcp${P}_$r.json
 		if [ "$P" = 1 ]; then # CPU of the switch and of everybody else, inside the run
-			python3 "$HELP/cpumon.py" $(calc "min(1, $T_TCP * 0.2)") $(calc "max(0.5, $T_TCP * 0.6)") "${SWPID:--}" $$ $(ns_inodes) >"$RAWC/cpu_tcp1_$r.txt" 2>&1 9<&- &
+			$PY "$HELP/cpumon.py" $(calc "min(1, $T_TCP * 0.2)") $(calc "max(0.5, $T_TCP * 0.6)") "${SWPID:--}" $$ $(ns_inodes) >"$RAWC/cpu_tcp1_$r.txt" 2>&1 9<&- &
 			mon=$!
 		fi
+		c0=$(cpu_ticks "$SWPID")
+		t0=$(date +%s.%N)
 		nsx "$NS_A" timeout $((T_TCP + 20)) iperf3 -c $IPB -p $PORT_IPERF -t "$T_TCP" -P "$P" -J >"$f" 2>&1
+		t1=$(date +%s.%N)
+		c1=$(cpu_ticks "$SWPID")
+		[ -n "$SWPID" ] && rec "tcp${P}_cpu_switch_pct" "$r" "$(calc "'%.0f' % (100.0 * ($c1 - $c0) / $(getconf CLK_TCK) / ($t1 - $t0))")"
 		if [ -n "$mon" ]; then
 			wait "$mon"
 			mon=""
 			read -r sw busy fpct fdesc <"$RAWC/cpu_tcp1_$r.txt"
-			[ "$sw" != - ] && rec tcp1_cpu_switch_pct "$r" "$sw"
 			rec tcp1_busy_cores "$r" "$busy"
 			rec tcp1_foreign_pct "$r" "$fpct"
 			[ "${fpct:-0}" -gt 10 ] 2>/dev/null && rec note "$r" "FOREIGN LOAD during TCP 1 stream run $r: other processes used ${fpct}% of a core ($fdesc)"
@@ -423,7 +429,7 @@ EOF
 			nsx "$NS_A" timeout $((T_PPS + 20)) iperf3 -c $IPB -p $PORT_IPERF -u -l 18 -b 0 -t "$T_PPS" -J >"$RAWC/udp64_$r.json" 2>&1
 			t1=$(date +%s.%N)
 			out=$(cat "$RAWC/udp64_$r.json")
-			tx=$(python3 -c "import json,sys; print(json.load(open(sys.argv[1]))['end']['sum_sent']['packets'])" "$RAWC/udp64_$r.json" 2>/dev/null)
+			tx=$($PY -c "import json,sys; print(json.load(open(sys.argv[1]))['end']['sum_sent']['packets'])" "$RAWC/udp64_$r.json" 2>/dev/null)
 		fi
 		sleep 0.3 # let the switch drain
 		c1=$(cpu_ticks "$SWPID")
@@ -453,7 +459,7 @@ t_lat() {
 	if [ "$LAT_TOOL" = sockperf ]; then
 		ip netns exec "$NS_B" sockperf server -i $IPB -p $PORT_LAT >"$RAWC/lat-server.log" 2>&1 9<&- &
 	else
-		ip netns exec "$NS_B" python3 "$HELP/latpp.py" server $IPB $PORT_LAT >"$RAWC/lat-server.log" 2>&1 9<&- &
+		ip netns exec "$NS_B" $PY "$HELP/latpp.py" server $IPB $PORT_LAT >"$RAWC/lat-server.log" 2>&1 9<&- &
 	fi
 	spid=$!
 	BGPIDS+=($!)
@@ -468,7 +474,7 @@ t_lat() {
 			n=$(printf '%s\n' "$out" | awk '/SentMessages=|ReceivedMessages=/ {for (i = 1; i <= NF; i++) if ($i ~ /^ReceivedMessages=/) {sub(/.*=/, "", $i); print $i; exit}}')
 			[ -z "$n" ] && n=$(printf '%s\n' "$out" | awk '/observations/ {for (i = 1; i < NF; i++) if ($(i+1) ~ /^observations/) {print $i; exit}}')
 		else
-			out=$(nsx "$NS_A" timeout $((T_LAT + 15)) python3 "$HELP/latpp.py" client $IPB $PORT_LAT "$T_LAT" 64 2>&1)
+			out=$(nsx "$NS_A" timeout $((T_LAT + 15)) $PY "$HELP/latpp.py" client $IPB $PORT_LAT "$T_LAT" 64 2>&1)
 			read -r _ n _ p50 _ p99 _ p999 _ < <(printf '%s\n' "$out" | grep '^samples')
 		fi
 		printf '%s\n' "$out" >"$RAWC/lat_$r.txt"
@@ -507,7 +513,7 @@ diagnostics() {
 		cp "$OVSD/ovs-vswitchd.log" "$RAWC/ovs-vswitchd.log" 2>/dev/null
 		d+=", OVS dpctl/show -s: $(appctl dpctl/show -s 2>/dev/null | grep -m1 -o 'lookups:.*' | cut -c1-120)"
 		d+=", AF_PACKET socket drops in $NS_S now: $(afpacket_drops)"
-		s=$(grep -E '\|(ERR|WARN|EMER)\|' "$RAWC/ovs-vswitchd.log" 2>/dev/null | grep -v "ovs_datapath\|ovs_vport\|ovs_flow\|ovs_packet\|ovs_meter\|ovs_ct_limit" | head -2 | cut -d'|' -f5- | tr '\n' ' ' | cut -c1-250)
+		s=$(grep -E '\|(ERR|WARN|EMER)\|' "$RAWC/ovs-vswitchd.log" 2>/dev/null | grep -v "enumerate system datapaths\|ovs_datapath\|ovs_vport\|ovs_flow\|ovs_packet\|ovs_meter\|ovs_ct_limit" | head -2 | cut -d'|' -f5- | tr '\n' ' ' | cut -c1-250)
 		[ -n "$s" ] && d+=", vswitchd log: $s"
 		;;
 	esac
@@ -518,12 +524,12 @@ wait_idle() { # bounded wait until others leave the CPUs alone; the load is reco
 	local i b
 	[ "$IDLE_WAIT" -gt 0 ] || return 0
 	for i in $(seq 1 $((IDLE_WAIT * 2))); do
-		b=$(python3 -c "
+		b=$($PY -c "
 import time
 r=lambda: [int(x) for x in open('/proc/stat').readline().split()[1:9]]
 a=r(); time.sleep(0.5); c=r(); d=[y-x for x,y in zip(a,c)]
 print('%.2f' % ((sum(d)-d[3]-d[4])/max(sum(d),1)*$(nproc)))")
-		python3 -c "import sys; sys.exit(0 if $b < 0.3 else 1)" && return 0
+		$PY -c "import sys; sys.exit(0 if $b < 0.3 else 1)" && return 0
 	done
 	log "    machine busy ($b of $(nproc) cores used by others after ${IDLE_WAIT} s): measuring anyway"
 	rec note 0 "machine was busy ($b of $(nproc) cores used by other processes) before this config"
@@ -543,7 +549,7 @@ run_config() {
 		rec desc 0 "$DESC"
 		{ nsx "$NS_A" ethtool -k "$DEV_A"; nsx "$NS_B" ethtool -k "$DEV_B"; } >"$RAWC/ethtool-k.txt" 2>&1
 		# warm-up (JIT of the switch, ARP, MAC learning, flow caches); not recorded
-		nsx "$NS_A" timeout 15 iperf3 -c $IPB -p $PORT_IPERF -t 1 >/dev/null 2>&1
+		[ $QUICK = 1 ] && [ -z "$SWPID" ] || nsx "$NS_A" timeout 15 iperf3 -c $IPB -p $PORT_IPERF -t 1 >/dev/null 2>&1
 		if has tcp; then t_tcp 1; t_tcp 4; fi
 		has pps && t_pps
 		has lat && t_lat
@@ -593,13 +599,13 @@ MD=$OUTDIR/results.md JSON=$OUTDIR/results.json PNG=$OUTDIR/results.png
 	echo "# jvs vs the kernel bridge, OVS userspace and a bare veth (./jvs bench)"
 	echo
 	echo "Measured $WHEN in ${ELAPSED} s; jvs $(git -C "$ROOT" rev-parse --short HEAD 2>/dev/null || echo '?');" \
-		"options: ${QUICK/#1/--quick }${QUICK/#0/}--runs $RUNS --only ${ONLY// /,} --configs ${CONFIGS// /,}${THREADS:+ --threads $THREADS}."
+		"options: $([ $QUICK = 1 ] && echo '--quick ')--runs $RUNS --only ${ONLY// /,} --configs ${CONFIGS// /,}${THREADS:+ --threads $THREADS}."
 	echo "Machine: $(nproc) vCPU $(awk -F': ' '/model name/ {print $2; exit}' /proc/cpuinfo), kernel $(uname -r);" \
 		"**loadavg at start $LOAD0, at end $LOAD1** (other engineers build and test on this machine: see the machine rows)."
 	echo "Tests: TCP ${T_TCP} s (iperf3 -P 1 / -P 4), 64-byte UDP flood ${T_PPS} s ($PPS_TOOL, one sender), latency ${T_LAT} s ($LAT_TOOL, 64-byte UDP, one request in flight);" \
 		"traffic $IPA -> $IPB only, between namespaces this script made."
 	echo
-	python3 "$HELP/report.py" "$TSV" "$JSON" 2>"$WORK/report.err"
+	$PY "$HELP/report.py" "$TSV" "$JSON" 2>"$WORK/report.err"
 	echo "${PIPESTATUS[0]}" >"$WORK/report.rc"
 	echo
 	echo "Commands (A = sender netns, B = receiver netns, S = switch netns):"
@@ -624,7 +630,7 @@ cat "$MD"
 rc=$(cat "$WORK/report.rc" 2>/dev/null || echo 0)
 [ -s "$WORK/report.err" ] && cat "$WORK/report.err" >&2
 if [ "$HAVE_PLOT" = 1 ] && [ -s "$JSON" ]; then
-	python3 "$HELP/plot.py" "$JSON" "$PNG" 2>"$WORK/plot.err" || { log "PNG chart failed: $(tail -1 "$WORK/plot.err")"; PNG="(none)"; }
+	$PY "$HELP/plot.py" "$JSON" "$PNG" 2>"$WORK/plot.err" || { log "PNG chart failed: $(tail -1 "$WORK/plot.err")"; PNG="(none)"; }
 else
 	PNG="(none: no matplotlib)"
 fi

@@ -18,9 +18,11 @@ for line in open(tsv):
     if cfg not in order:
         order.append(cfg)
     try:
-        runs[cfg][metric].append(float(val))
+        x = float(val)
     except ValueError:
         info[cfg][metric].append(val)
+    else:
+        runs[cfg][metric].append(x)
 
 def med(c, m):
     v = runs[c].get(m)
@@ -41,6 +43,7 @@ ROWS = [
     ('pps_cpu_us_per_pkt', 'switch CPU per forwarded packet (64 B test), us', '.2f', 1, 'lo'),
     ('pps_cpu_switch_pct', 'switch CPU during the 64 B test, % of a core', '.0f', 1, None),
     ('tcp1_cpu_switch_pct', 'switch CPU during TCP 1 stream, % of a core', '.0f', 1, None),
+    ('tcp4_cpu_switch_pct', 'switch CPU during TCP 4 streams, % of a core', '.0f', 1, None),
     ('tcp1_busy_cores', 'machine: busy cores during TCP 1 stream (of %s)' % meta.get('ncpu', '?'), '.2f', 1, None),
     ('tcp1_foreign_pct', 'machine: CPU of OTHER processes during TCP 1 stream, % of a core', '.0f', 1, None),
     ('loadavg', 'machine: loadavg (1 min) before the config', '.2f', 1, None),
