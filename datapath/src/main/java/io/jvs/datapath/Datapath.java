@@ -141,6 +141,8 @@ public final class Datapath implements AutoCloseable {
         }
         Bridge bridge = port.bridge();
         bridge.removePort(port);
+        port.setUp(false, "deleted");
+        reactor.quiesce();
         if (port instanceof DevicePort dp) {
             dp.stop(true);
         } else if (port instanceof PatchPort patch) {
@@ -184,6 +186,8 @@ public final class Datapath implements AutoCloseable {
                 // A TAP whose namespace was deleted lives on unnamed while we hold its fd, and reads stay empty
                 // rather than fail: notice the namespace is gone, let the TAP go, and wait for the namespace.
                 if (dp instanceof InternalPort && dp.netns() != null && !Netns.exists(dp.netns())) {
+                    dp.setUp(false, "netns " + dp.netns() + " vanished");
+                    reactor.quiesce();
                     dp.stop(true);
                     dp.setUp(false, "netns " + dp.netns() + " vanished");
                     Log.warn("port", dp.name() + " is down: netns " + dp.netns() + " vanished");
@@ -194,6 +198,7 @@ public final class Datapath implements AutoCloseable {
                 boolean present = dp instanceof SystemPort ? Netdev.exists(null, dp.name())
                         : dp.netns() == null || Netns.exists(dp.netns());
                 if (present) {
+                    reactor.quiesce(); // it went down on its reader's thread; others may still be sending to it
                     dp.stop(false);
                     dp.start();
                     Log.info("port", dp.name() + " is up again");
@@ -211,6 +216,10 @@ public final class Datapath implements AutoCloseable {
     /** Stops every port without deleting internal ports' netdevs (they persist for the next daemon). */
     @Override
     public void close() {
+        for (BridgePort p : ports.values()) {
+            p.setUp(false, "daemon stopping");
+        }
+        reactor.quiesce();
         for (BridgePort p : ports.values()) {
             if (p instanceof DevicePort dp) {
                 dp.stop(false);

@@ -47,6 +47,33 @@ public abstract class BridgePort {
         return false;
     }
 
+    /**
+     * Whether this port can defer transmission: {@link #queue} frames during a burst and send them all with one
+     * syscall at {@link #flush} (sendmmsg on an AF_PACKET socket). Ports that cannot (a TAP takes one frame per
+     * write) transmit at once.
+     */
+    public boolean batchesTransmit() {
+        return false;
+    }
+
+    /**
+     * Queues one frame (same layout as {@link #transmit}) for this thread's next {@link #flush}; the memory must stay
+     * unchanged until then. Returns false when the frame cannot be queued (the port has no device right now); it is
+     * then lost and the caller counts it.
+     */
+    public boolean queue(UnsafeBuffer buf, int offset, int length, int thread) {
+        throw new UnsupportedOperationException(name + " does not batch");
+    }
+
+    /** Whether this thread has frames queued here. */
+    public boolean hasQueued(int thread) {
+        return false;
+    }
+
+    /** Sends what this thread queued and counts the outcome in this port's counters. */
+    public void flush(int thread) {
+    }
+
     /** The kind shown by {@code show}: system, internal, patch, ... */
     public abstract String type();
 

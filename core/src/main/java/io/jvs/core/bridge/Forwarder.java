@@ -35,6 +35,8 @@ public final class Forwarder {
     private final FlowCache cache; // null: every frame takes the slow path
     private ActionList actions; // the decision being recorded or replayed
     private final boolean[] outPending = new boolean[Bridge.MAX_PORTS];
+    private final BridgePort[] toFlush = new BridgePort[Bridge.MAX_PORTS]; // ports with frames queued this burst
+    private int toFlushCount;
     // The frame's offload metadata from its virtio header, with offsets relative to the untagged frame.
     private int vnetFlags;
     private int gsoTypeRaw; // including the ECN bit
@@ -273,7 +275,7 @@ public final class Forwarder {
                 out.counters().drop(thread, DropReason.OVERSIZE);
                 continue;
             }
-            send(i, buf, frameOff, frameLen, offloaded);
+            send(i, buf, frameOff, frameLen, offloaded, a.outCount == 1);
         }
         if (pending == 0) {
             return;
@@ -302,7 +304,7 @@ public final class Forwarder {
     private void sendPending(UnsafeBuffer buf, int frameOff, int frameLen) {
         for (int i = 0; i < actions.outCount; i++) {
             if (outPending[i]) {
-                send(i, buf, frameOff, frameLen, false);
+                send(i, buf, frameOff, frameLen, false, false);
             }
         }
     }
@@ -310,9 +312,11 @@ public final class Forwarder {
     /**
      * Sends the untagged frame at [frameOff, frameOff+frameLen) to output i, pushing, rewriting or popping the tag
      * in place as that output needs ({@link #taggedVid} tracks which form the buffer holds), behind a virtio header
-     * that carries the frame's offload metadata when {@code withOffloads}, else says "complete frame".
+     * that carries the frame's offload metadata when {@code withOffloads}, else says "complete frame". When
+     * {@code deferrable} (the buffer will not change again before the burst ends: the frame has this one output) and
+     * the port batches, the frame is queued for {@link #flush} instead of sent now.
      */
-    private void send(int i, UnsafeBuffer buf, int frameOff, int frameLen, boolean withOffloads) {
+    private void send(int i, UnsafeBuffer buf, int frameOff, int frameLen, boolean withOffloads, boolean deferrable) {
         BridgePort out = actions.outPorts[i];
         int vid = actions.outWireVid[i];
         int viewOff;
@@ -352,6 +356,23 @@ public final class Forwarder {
             VirtioNetHeader.setCsumStart(buf, vnetOff, csumStart);
             VirtioNetHeader.setCsumOffset(buf, vnetOff, csumOffset);
         }
+        if (out.batchesTransmit()) {
+            if (deferrable) {
+                boolean first = !out.hasQueued(thread);
+                if (!out.queue(buf, vnetOff, viewLen + VNET, thread)) {
+                    c.add(thread, PortCounters.TX_DROPPED, 1);
+                } else if (first) {
+                    if (toFlushCount == toFlush.length) {
+                        flush();
+                    }
+                    toFlush[toFlushCount++] = out;
+                }
+                return;
+            }
+            if (out.hasQueued(thread)) {
+                out.flush(thread); // frames queued earlier must leave first
+            }
+        }
         int r = out.transmit(buf, vnetOff, viewLen + VNET, thread);
         if (r > 0) {
             c.sent(thread, viewLen);
@@ -360,6 +381,18 @@ public final class Forwarder {
         } else {
             c.add(thread, PortCounters.TX_ERRORS, 1);
         }
+    }
+
+    /**
+     * Sends every frame queued during the burst (one sendmmsg per output port). The reactor calls it after each
+     * burst, before the receive slots are reused.
+     */
+    public void flush() {
+        for (int i = 0; i < toFlushCount; i++) {
+            toFlush[i].flush(thread);
+            toFlush[i] = null;
+        }
+        toFlushCount = 0;
     }
 
     /** Moves the 12 bytes of destination and source MAC from {@code from} to {@code to} (overlap allowed). */

@@ -25,6 +25,10 @@ import io.jvs.datapath.Log;
  */
 public final class Daemon {
     public static final Path DEFAULT_DB = Path.of("/var/lib/jvs/conf.json");
+    // Netty logs through java.util.logging; its start-up warnings (e.g. "no network interfaces" when the daemon runs
+    // in a namespace whose loopback is down) are noise for a switch that never uses Netty's sockets. Held strongly:
+    // JUL keeps loggers only weakly, and a collected logger would forget its level.
+    private static final java.util.logging.Logger NETTY_LOG = java.util.logging.Logger.getLogger("io.netty");
 
     private Daemon() {
     }
@@ -64,6 +68,7 @@ public final class Daemon {
             }
             i++;
         }
+        NETTY_LOG.setLevel(java.util.logging.Level.SEVERE);
         ConfigDb db = new ConfigDb(dbFile);
         SwitchConfig config;
         try {

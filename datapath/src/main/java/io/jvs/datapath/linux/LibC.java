@@ -90,6 +90,9 @@ public final class LibC {
     // int recvmmsg(int fd, struct mmsghdr *vec, unsigned int vlen, int flags, struct timespec *timeout)
     private static final MethodHandle RECVMMSG = downcall("recvmmsg",
         FunctionDescriptor.of(JAVA_INT, JAVA_INT, JAVA_LONG, JAVA_INT, JAVA_INT, JAVA_LONG), ERRNO);
+    // int sendmmsg(int fd, struct mmsghdr *vec, unsigned int vlen, int flags)
+    private static final MethodHandle SENDMMSG = downcall("sendmmsg",
+        FunctionDescriptor.of(JAVA_INT, JAVA_INT, JAVA_LONG, JAVA_INT, JAVA_INT), ERRNO);
     // ssize_t send(int fd, const void *buf, size_t len, int flags)
     private static final MethodHandle SEND =
         downcall("send", FunctionDescriptor.of(JAVA_LONG, JAVA_INT, JAVA_LONG, JAVA_LONG, JAVA_INT), ERRNO);
@@ -173,6 +176,16 @@ public final class LibC {
                               long sockaddr, int sockaddrLength) {
         try {
             long n = (long) SENDTO.invokeExact(callState, fd, address, length, flags, sockaddr, sockaddrLength);
+            return n >= 0 ? n : -errno(callState);
+        } catch (Throwable t) {
+            throw rethrow(t);
+        }
+    }
+
+    /** sendmmsg(2): messages sent (possibly fewer than {@code count}), or -errno when the first one failed. */
+    public static int sendmmsg(MemorySegment callState, int fd, long mmsghdrs, int count, int flags) {
+        try {
+            int n = (int) SENDMMSG.invokeExact(callState, fd, mmsghdrs, count, flags);
             return n >= 0 ? n : -errno(callState);
         } catch (Throwable t) {
             throw rethrow(t);

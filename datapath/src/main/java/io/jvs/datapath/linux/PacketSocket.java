@@ -209,6 +209,79 @@ public final class PacketSocket implements AutoCloseable {
         return n == -Errno.EAGAIN || n == -Errno.ENOBUFS ? 0 : (int) n;
     }
 
+    /**
+     * A transmit batch for one thread: frames queued with {@link #add} go out in one sendmmsg(2) at {@link #send}.
+     * Each thread that transmits on the socket uses its own batch (the mmsghdr array and errno segment are not
+     * shared). The queued memory must stay unchanged until {@link #send}.
+     */
+    public final class TxBatch {
+        private final MemorySegment state = LibC.allocateCallState(arena);
+        private final MemorySegment msgs;
+        private final MemorySegment iovs;
+        private final int capacity;
+        private int count;
+
+        private TxBatch(int capacity) {
+            this.capacity = capacity;
+            msgs = arena.allocate((long) MMSGHDR_SIZE * capacity, 8);
+            iovs = arena.allocate((long) IOVEC_SIZE * capacity, 8);
+            for (int i = 0; i < capacity; i++) {
+                long h = (long) i * MMSGHDR_SIZE;
+                msgs.set(JAVA_LONG, h + MSG_IOV, iovs.address() + (long) i * IOVEC_SIZE);
+                msgs.set(JAVA_LONG, h + MSG_IOVLEN, 1L);
+            }
+        }
+
+        /** Queues {@code length} bytes at {@code address} (virtio header first); false when the batch is full. */
+        public boolean add(long address, int length) {
+            if (count == capacity) {
+                return false;
+            }
+            long v = (long) count * IOVEC_SIZE;
+            iovs.set(JAVA_LONG, v, address);
+            iovs.set(JAVA_LONG, v + 8, length);
+            count++;
+            return true;
+        }
+
+        public int size() {
+            return count;
+        }
+
+        /** The socket this batch sends on (a reopened port gets a new socket and new batches). */
+        public PacketSocket socket() {
+            return PacketSocket.this;
+        }
+
+        public int capacity() {
+            return capacity;
+        }
+
+        /** The length queued at position i. */
+        public int length(int i) {
+            return (int) iovs.get(JAVA_LONG, (long) i * IOVEC_SIZE + 8);
+        }
+
+        /**
+         * Sends everything queued and empties the batch. Returns how many frames went out (the first ones, in
+         * order), or -errno when the first could not go (the device is gone or down); EAGAIN/ENOBUFS count as 0 sent.
+         */
+        public int send() {
+            int n = count;
+            count = 0;
+            if (n == 0) {
+                return 0;
+            }
+            int sent = LibC.sendmmsg(state, fd, msgs.address(), n, LibC.MSG_DONTWAIT);
+            return sent == -Errno.EAGAIN || sent == -Errno.ENOBUFS ? 0 : sent;
+        }
+    }
+
+    /** A new transmit batch of up to {@code capacity} frames, for one thread. */
+    public TxBatch newTxBatch(int capacity) {
+        return new TxBatch(capacity);
+    }
+
     public int fd() {
         return fd;
     }

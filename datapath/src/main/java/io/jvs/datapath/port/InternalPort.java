@@ -106,6 +106,7 @@ public final class InternalPort extends DevicePort {
         for (int i = 0; i < n; i++) {
             f.receive(this, buf, pool.slotOffset(i), t.lengths[i], -1, nowNs);
         }
+        f.flush();
     }
 
     @Override

@@ -21,9 +21,11 @@ import org.agrona.concurrent.UnsafeBuffer;
 public final class SystemPort extends DevicePort {
     private volatile PacketSocket socket;
     private long kernelDrops; // control thread
+    private final PacketSocket.TxBatch[] batches; // one per reactor thread, each touched only by its thread
 
     public SystemPort(String name, ReactorThread reactor, int threads) {
         super(name, reactor, threads);
+        batches = new PacketSocket.TxBatch[threads];
     }
 
     @Override
@@ -68,6 +70,7 @@ public final class SystemPort extends DevicePort {
                 f.receive(this, buf, pool.slotOffset(i), t.lengths[i], t.vlanTci[i], nowNs);
             }
         }
+        f.flush();
     }
 
     @Override
@@ -87,6 +90,59 @@ public final class SystemPort extends DevicePort {
             }
         }
         return kernelDrops;
+    }
+
+    @Override
+    public boolean batchesTransmit() {
+        return true;
+    }
+
+    @Override
+    public boolean queue(UnsafeBuffer buf, int offset, int length, int thread) {
+        PacketSocket s = socket;
+        if (s == null) {
+            return false;
+        }
+        PacketSocket.TxBatch b = batches[thread];
+        if (b == null || b.socket() != s) {
+            b = s.newTxBatch(PacketPool.MAX_BURST); // first use on this thread, or the port was reopened
+            batches[thread] = b;
+        }
+        if (!b.add(buf.addressOffset() + offset, length)) {
+            flush(thread);
+            b.add(buf.addressOffset() + offset, length);
+        }
+        return true;
+    }
+
+    @Override
+    public boolean hasQueued(int thread) {
+        PacketSocket.TxBatch b = batches[thread];
+        return b != null && b.size() > 0;
+    }
+
+    @Override
+    public void flush(int thread) {
+        PacketSocket.TxBatch b = batches[thread];
+        if (b == null) {
+            return;
+        }
+        int n = b.size();
+        if (n == 0) {
+            return;
+        }
+        var c = counters();
+        int sent = b.send();
+        if (sent < 0) {
+            c.add(thread, io.jvs.core.bridge.PortCounters.TX_ERRORS, n);
+            return;
+        }
+        for (int i = 0; i < sent; i++) {
+            c.sent(thread, b.length(i) - PacketSocket.VNET_HDR_SIZE);
+        }
+        if (sent < n) {
+            c.add(thread, io.jvs.core.bridge.PortCounters.TX_DROPPED, n - sent);
+        }
     }
 
     @Override

@@ -52,6 +52,22 @@ public final class Reactor implements AutoCloseable {
         return threads.get(Math.floorMod(nextBridge.getAndIncrement(), threads.size()));
     }
 
+    /**
+     * Waits until every reactor thread has finished the burst it was in (control thread only). A port taken out of
+     * service (marked down, removed from its bridge) can still be the output of a burst that read the old state;
+     * after this returns no thread can touch it any more, so its fd can be closed without racing a send on a reused
+     * fd number.
+     */
+    public void quiesce() {
+        for (ReactorThread t : threads) {
+            try {
+                t.loop().submit(() -> { }).get(5, TimeUnit.SECONDS);
+            } catch (Exception e) {
+                throw new IllegalStateException("reactor thread " + t.index() + " did not answer: " + e, e);
+            }
+        }
+    }
+
     @Override
     public void close() {
         group.shutdownGracefully(0, 2, TimeUnit.SECONDS).awaitUninterruptibly(5, TimeUnit.SECONDS);
