@@ -36,7 +36,7 @@ USAGE="usage: ./jvs bench [--quick] [--runs N] [--only tcp,pps,lat] [--peers ker
   --threads N    passed to the jvs daemon (reactor threads)
   --out DIR      results.md, results.json, results.png and raw/ go there (default /tmp/jvs-bench)
   --configs LIST exact list of rows (overrides --peers and the jvs defaults)
-  env: T_TCP=5 T_PPS=5 T_LAT=3 (seconds per test) IDLE_WAIT=5 (max s to wait for an idle machine per config)
+  env: T_TCP=5 T_PPS=5 T_LAT=3 (seconds per test) IDLE_WAIT=3 (max s to wait for an idle machine per config)
   exit: 0 ok, 2 usage/setup error, 3 jvs moved no traffic (or its setup failed)"
 ALL_CONFIGS="jvs-veth jvs-tap bridge ovs ovs-txoff veth"
 
@@ -84,7 +84,7 @@ if [ $QUICK = 1 ]; then
 	T_TCP=${T_TCP:-1} T_PPS=${T_PPS:-1} T_LAT=${T_LAT:-1} IDLE_WAIT=${IDLE_WAIT:-0}
 fi
 RUNS=${RUNS_ARG:-${RUNS:-1}}
-T_TCP=${T_TCP:-5} T_PPS=${T_PPS:-5} T_LAT=${T_LAT:-3} IDLE_WAIT=${IDLE_WAIT:-5}
+T_TCP=${T_TCP:-5} T_PPS=${T_PPS:-5} T_LAT=${T_LAT:-3} IDLE_WAIT=${IDLE_WAIT:-3}
 for v in RUNS T_TCP T_PPS T_LAT IDLE_WAIT; do
 	[[ ${!v} =~ ^[0-9]+$ ]] && { [ "${!v}" -ge 1 ] || [ $v = IDLE_WAIT ]; } || die "$v must be a positive integer, got '${!v}'"
 done
