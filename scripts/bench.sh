@@ -1,69 +1,106 @@
 #!/usr/bin/env bash
-# bench.sh -- the end-to-end comparison jvs reports: the same traffic through
-#   bridge     the Linux kernel bridge
-#   jvs-veth   jvs with system ports (the switch-side ends of two veth pairs, AF_PACKET)
-#   jvs-tap    jvs with internal ports (one TAP per endpoint namespace)
-# in one run, on this machine, with the namespaces' DEFAULT offloads (never turned off:
-# jvs handles checksum offload and segments GSO in software).
+# bench.sh (`./jvs bench`) -- the same workloads through jvs and its peers, on this machine, in one run:
+#   jvs-veth    jvs daemon, system ports (AF_PACKET) on the switch-side ends of two veth pairs   (ours)
+#   jvs-tap     jvs daemon, internal ports (one TAP per endpoint namespace)                       (ours, extra)
+#   bridge      the Linux kernel bridge                                                (peer "kernel")
+#   ovs         Open vSwitch userspace datapath (datapath_type=netdev), userspace-tso-enable=true,
+#               default offloads on the endpoints                                      (peer "ovs")
+#   ovs-txoff   OVS netdev, plain (no userspace TSO), tx offload off on the endpoints  (peer "ovs-txoff", opt-in)
+#   veth        one bare veth pair between the endpoints: the ceiling                  (peer "veth")
+# Workloads (--only): tcp = iperf3 TCP 1 and 4 streams; pps = 64-byte UDP flood (trafgen, iperf3 if
+# trafgen is missing) with the switch's CPU time per forwarded packet; lat = UDP request-response
+# RTT percentiles (sockperf ping-pong --full-rtt, or scripts/bench/latpp.py if sockperf is missing).
 #
-# Topology:  <P>a (10.77.0.1) --- [switch in netns <P>s] --- <P>b (10.77.0.2)
-#   bridge / jvs-veth: veth <P>A1 (in <P>a) <-> <P>A0 (in <P>s), same for B
-#   jvs-tap:           TAP <P>ta in <P>a and <P>tb in <P>b, created by the daemon (type=internal)
-# <P> = "jb" + 4 random hex digits.  Everything lives in the namespaces <P>a <P>b <P>s
-# (the jvs daemon runs inside <P>s), so deleting them removes everything; a trap does
-# that on exit, failure and Ctrl-C, and leftovers of an interrupted earlier run (netns
-# jb????[abs]) are removed first.  Nothing is created in the root namespace.
-#
-# Per config, RUNS times: ping RTT (ping -c 200 -i 0.01 -q), iperf3 TCP 1 stream, iperf3
-# 64-byte-frame UDP (-u -l 18 -b 0, rx pps from the server side), trafgen 64-byte UDP
-# flood (offered / received pps from rx_packets deltas), CPU of the switch process
-# during TCP (/proc/PID/stat utime+stime deltas) and the machine load.
+# Topology:  <P>a (10.77.0.1) --- [switch in netns <P>s] --- <P>b (10.77.0.2),  <P> = "jvb" + 4 hex digits
+#   veth <P>A1 (in <P>a) <-> <P>A0 (in <P>s), same for B; jvs-tap: TAPs <P>ta / <P>tb made by the daemon;
+#   veth: <P>A1 (in <P>a) <-> <P>B1 (in <P>b).
+# Every switch runs inside <P>s (OVS' netdev datapath leaves persistent taps in the namespace it runs in:
+# there they die with the namespace). Nothing is created in the root namespace; the OVS databases,
+# sockets and logs live in a private temp dir. A trap removes everything on exit, failure and Ctrl-C;
+# leftovers of an interrupted earlier run (netns jvb????[abs], /tmp/jvs-bench.jvb????) are removed first.
+# One bench at a time: lock /run/lock/jvs-bench.lock.
 set -u -o pipefail
 export LC_ALL=C
 
 ROOT=$(cd "$(dirname "$(readlink -f "${BASH_SOURCE[0]}")")/.." && pwd)
-USAGE="usage: scripts/bench.sh [--quick] [--threads N] [--configs bridge,jvs-veth,jvs-tap] [-h]
-  env: RUNS=3 SECONDS_TCP=5 SECONDS_UDP=5 PING_N=200 OUT=/tmp/jvs-bench-results.md RAW=/tmp/jvs-bench-raw IDLE_WAIT=20"
-ALL_CONFIGS="bridge jvs-veth jvs-tap"
+HELP=$ROOT/scripts/bench
+USAGE="usage: ./jvs bench [--quick] [--runs N] [--only tcp,pps,lat] [--peers kernel,ovs,ovs-txoff,veth]
+                  [--threads N] [--out DIR] [--configs jvs-veth,jvs-tap,bridge,ovs,ovs-txoff,veth] [-h]
+  jvs (jvs-veth, plus jvs-tap unless --quick) always runs; default peers: kernel,ovs,veth
+  --quick        about 30 s: 1-s tests, no jvs-tap, no idle wait
+  --runs N       repetitions per test (default 1; medians and [min-max] when N > 1)
+  --only LIST    workloads: tcp (iperf3 1 and 4 streams), pps (64-byte UDP flood + switch CPU/packet),
+                 lat (UDP request-response p50/p99/p99.9)
+  --peers LIST   kernel = Linux bridge, ovs = OVS netdev + userspace TSO, ovs-txoff = plain OVS netdev
+                 with tx offload off on the endpoints, veth = bare veth pair (ceiling); 'none' for jvs only
+  --threads N    passed to the jvs daemon (reactor threads)
+  --out DIR      results.md, results.json, results.png and raw/ go there (default /tmp/jvs-bench)
+  --configs LIST exact list of rows (overrides --peers and the jvs defaults)
+  env: T_TCP=5 T_PPS=5 T_LAT=3 (seconds per test) IDLE_WAIT=3 (max s to wait for an idle machine per config)
+  exit: 0 ok, 2 usage/setup error, 3 jvs moved no traffic (or its setup failed)"
+ALL_CONFIGS="jvs-veth jvs-tap bridge ovs ovs-txoff veth"
 
 die() { echo "bench.sh: $*" >&2; exit 2; }
-CONFIGS=$ALL_CONFIGS
-THREADS=""
-QUICK=0
+list() { local x=${1//,/ }; echo "$x"; }
+CONFIGS="" PEERS="kernel ovs veth" ONLY="tcp pps lat" THREADS="" QUICK=0 OUTDIR=/tmp/jvs-bench RUNS_ARG=""
 while [ $# -gt 0 ]; do
 	case $1 in
 	--quick) QUICK=1 ;;
-	--threads) [ $# -ge 2 ] || die "--threads needs a number"; THREADS=$2; shift ;;
+	--runs | --threads | --only | --peers | --out | --configs)
+		[ $# -ge 2 ] || die "$1 needs a value"
+		case $1 in --runs) RUNS_ARG=$2 ;; --threads) THREADS=$2 ;; --only) ONLY=$(list "$2") ;;
+		--peers) PEERS=$(list "$2") ;; --out) OUTDIR=$2 ;; --configs) CONFIGS=$(list "$2") ;; esac
+		shift ;;
+	--runs=*) RUNS_ARG=${1#*=} ;;
 	--threads=*) THREADS=${1#*=} ;;
-	--configs) [ $# -ge 2 ] || die "--configs needs a list"; CONFIGS=${2//,/ }; shift ;;
-	--configs=*) CONFIGS=${1#*=}; CONFIGS=${CONFIGS//,/ } ;;
+	--only=*) ONLY=$(list "${1#*=}") ;;
+	--peers=*) PEERS=$(list "${1#*=}") ;;
+	--out=*) OUTDIR=${1#*=} ;;
+	--configs=*) CONFIGS=$(list "${1#*=}") ;;
 	-h | --help) echo "$USAGE"; exit 0 ;;
 	*) echo "$USAGE" >&2; die "unknown argument '$1'" ;;
 	esac
 	shift
 done
-for c in $CONFIGS; do case " $ALL_CONFIGS " in *" $c "*) ;; *) die "unknown config '$c' (one of: ${ALL_CONFIGS// /,})" ;; esac; done
-[ -z "$THREADS" ] || [[ $THREADS =~ ^[1-9][0-9]?$ ]] || die "--threads wants a number 1..64, got '$THREADS'"
-if [ $QUICK = 1 ]; then
-	RUNS=${RUNS:-1}; SECONDS_TCP=${SECONDS_TCP:-3}; SECONDS_UDP=${SECONDS_UDP:-3}
+for t in $ONLY; do case $t in tcp | pps | lat) ;; *) die "--only: unknown workload '$t' (tcp, pps, lat)" ;; esac; done
+[ -n "$ONLY" ] || die "--only: empty list"
+if [ -z "$CONFIGS" ]; then
+	CONFIGS="jvs-veth"
+	[ $QUICK = 1 ] || CONFIGS+=" jvs-tap"
+	for p in $PEERS; do
+		case $p in
+		kernel | bridge) CONFIGS+=" bridge" ;;
+		ovs) CONFIGS+=" ovs" ;;
+		ovs-txoff) CONFIGS+=" ovs-txoff" ;;
+		veth) CONFIGS+=" veth" ;;
+		none) ;;
+		*) die "--peers: unknown peer '$p' (kernel, ovs, ovs-txoff, veth, none)" ;;
+		esac
+	done
 fi
-RUNS=${RUNS:-3}
-SECONDS_TCP=${SECONDS_TCP:-5}
-SECONDS_UDP=${SECONDS_UDP:-5}
-PING_N=${PING_N:-200}
-OUT=${OUT:-/tmp/jvs-bench-results.md}
-RAW=${RAW:-/tmp/jvs-bench-raw}
-IDLE_WAIT=${IDLE_WAIT:-20}
-for v in RUNS SECONDS_TCP SECONDS_UDP PING_N IDLE_WAIT; do [[ ${!v} =~ ^[0-9]+$ ]] && [ "${!v}" -ge 1 -o $v = IDLE_WAIT ] || die "$v must be a positive integer, got '${!v}'"; done
-
+for c in $CONFIGS; do case " $ALL_CONFIGS " in *" $c "*) ;; *) die "unknown config '$c' (one of: ${ALL_CONFIGS// /,})" ;; esac; done
+[ -z "$THREADS" ] || [[ $THREADS =~ ^[1-9][0-9]?$ ]] || die "--threads wants a number 1..99, got '$THREADS'"
+if [ $QUICK = 1 ]; then
+	T_TCP=${T_TCP:-1} T_PPS=${T_PPS:-1} T_LAT=${T_LAT:-1} IDLE_WAIT=${IDLE_WAIT:-0}
+fi
+RUNS=${RUNS_ARG:-${RUNS:-1}}
+T_TCP=${T_TCP:-5} T_PPS=${T_PPS:-5} T_LAT=${T_LAT:-3} IDLE_WAIT=${IDLE_WAIT:-3}
+for v in RUNS T_TCP T_PPS T_LAT IDLE_WAIT; do
+	[[ ${!v} =~ ^[0-9]+$ ]] && { [ "${!v}" -ge 1 ] || [ $v = IDLE_WAIT ]; } || die "$v must be a positive integer, got '${!v}'"
+done
+PY=python3
+[ -x /usr/bin/python3 ] && PY=/usr/bin/python3 # the system one: a pyenv shim first in PATH costs ~0.7 s per call
+has() { case " $ONLY " in *" $1 "*) return 0 ;; esac; return 1; }
 [ "$(id -u)" = 0 ] || die "must run as root (creates network namespaces)"
 
-PFX=jb$(printf '%04x' $((RANDOM % 65536)))
+PFX=jvb$(printf '%04x' $((RANDOM % 65536)))
 NS_A=${PFX}a NS_B=${PFX}b NS_S=${PFX}s
 IPA=10.77.0.1 IPB=10.77.0.2
-PORT_IPERF=5201
+PORT_IPERF=5201 PORT_LAT=11111
 WORK=/tmp/jvs-bench.$PFX
 RUN=$WORK/run
+RAW=$OUTDIR/raw
+OVS_SCHEMA=/usr/share/openvswitch/vswitch.ovsschema
 BGPIDS=()
 SWPID=""
 FAILED=()
@@ -71,21 +108,47 @@ FAILED=()
 log() { printf '[%s] %s\n' "$(date +%H:%M:%S)" "$*" >&2; }
 nsx() { ip netns exec "$@" 9<&-; } # fd 9 = run lock, not for children
 
-# ---------------------------------------------------------------- tools
+# ---------------------------------------------------------------- tools (install or skip, one line each)
+apt_install() { # $@ = packages; quiet; apt-get update only when the first try fails
+	DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "$@" >/dev/null 2>&1 9<&- && return 0
+	apt-get update -qq >/dev/null 2>&1 9<&-
+	DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "$@" >/dev/null 2>&1 9<&-
+}
 need_tools() {
-	local c missing=()
-	for c in ip:iproute2 ss:iproute2 nstat:iproute2 iperf3:iperf3 ping:iputils-ping python3:python3 flock:util-linux timeout:coreutils; do
+	local c missing=() want=() p
+	for c in ip:iproute2 ss:iproute2 nstat:iproute2 iperf3:iperf3 ping:iputils-ping python3:python3 flock:util-linux timeout:coreutils ethtool:ethtool; do
 		command -v "${c%%:*}" >/dev/null 2>&1 || missing+=("${c%%:*} (package ${c#*:})")
 	done
 	[ ${#missing[@]} -eq 0 ] || die "missing tool(s): ${missing[*]}; install them (apt-get install ...) and rerun"
-	if ! command -v trafgen >/dev/null 2>&1; then
-		log "trafgen missing: installing netsniff-ng"
-		DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends netsniff-ng >/dev/null 2>&1 ||
-			{ apt-get update -qq >/dev/null 2>&1 && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends netsniff-ng >/dev/null 2>&1; }
-		command -v trafgen >/dev/null 2>&1 || log "WARNING: could not install netsniff-ng: trafgen test skipped"
+	# optional tools: collect what is missing, one apt-get for all of them
+	has pps && ! command -v trafgen >/dev/null 2>&1 && want+=(netsniff-ng)
+	has lat && ! command -v sockperf >/dev/null 2>&1 && want+=(sockperf)
+	case " $CONFIGS " in *" ovs"*) command -v ovs-vswitchd >/dev/null 2>&1 && [ -f "$OVS_SCHEMA" ] || want+=(openvswitch-switch) ;; esac
+	$PY -c 'import matplotlib' 2>/dev/null || want+=(python3-matplotlib)
+	if [ ${#want[@]} -gt 0 ]; then
+		log "tools: installing ${want[*]} (apt-get)"
+		apt_install "${want[@]}" || for p in "${want[@]}"; do apt_install "$p"; done # one failing package must not block the others
 	fi
-	HAVE_TRAFGEN=0
-	command -v trafgen >/dev/null 2>&1 && HAVE_TRAFGEN=1
+	PPS_TOOL=- LAT_TOOL=- HAVE_OVS=0 HAVE_PLOT=0
+	if has pps; then
+		if command -v trafgen >/dev/null 2>&1; then PPS_TOOL=trafgen; log "tools: 64-byte flood with trafgen ($(command -v trafgen))"
+		else PPS_TOOL=iperf3; log "tools: trafgen unavailable (netsniff-ng did not install): 64-byte flood with iperf3 -u -l 18 -b 0"; fi
+	fi
+	if has lat; then
+		if command -v sockperf >/dev/null 2>&1; then LAT_TOOL=sockperf; log "tools: latency with sockperf ping-pong --full-rtt"
+		else LAT_TOOL=latpp; log "tools: sockperf unavailable (did not install): latency with scripts/bench/latpp.py (python UDP ping-pong)"; fi
+	fi
+	case " $CONFIGS " in
+	*" ovs"*)
+		if command -v ovs-vswitchd >/dev/null 2>&1 && [ -f "$OVS_SCHEMA" ]; then
+			HAVE_OVS=1; log "tools: OVS $(ovs-vswitchd --version | head -1 | awk '{print $NF}') (userspace datapath only: no kernel module here)"
+		else
+			log "tools: openvswitch-switch unavailable (did not install): ovs rows skipped"
+			local keep="" x; for x in $CONFIGS; do case $x in ovs*) ;; *) keep+=" $x" ;; esac; done; CONFIGS=${keep# }
+		fi ;;
+	esac
+	if $PY -c 'import matplotlib' 2>/dev/null; then HAVE_PLOT=1; log "tools: PNG chart with python3-matplotlib"
+	else log "tools: python3-matplotlib unavailable (did not install): no PNG chart"; fi
 	case " $CONFIGS " in
 	*" jvs-"*)
 		[ -x "$ROOT/jvs" ] || die "no launcher $ROOT/jvs"
@@ -108,8 +171,8 @@ kill_pid() { # one PID we own: TERM, then KILL after 3 s
 	wait "$pid" 2>/dev/null
 	return 0
 }
-our_namespaces() { # this run's, plus leftovers of earlier runs (the lock says none is running)
-	ls /run/netns 2>/dev/null | grep -E '^jb[0-9a-f]{4}[abs]$'
+our_namespaces() { # this run's, plus leftovers of earlier runs (we hold the lock: none of them is running)
+	ls /run/netns 2>/dev/null | grep -E '^jvb[0-9a-f]{4}[abs]$'
 }
 teardown() {
 	local i ns pid
@@ -120,186 +183,14 @@ teardown() {
 		for pid in $(ip netns pids "$ns" 2>/dev/null); do kill_pid "$pid"; done
 	done
 	for ns in $(our_namespaces); do ip netns del "$ns" 2>/dev/null; done
-	rm -rf /tmp/jvs-bench.jb[0-9a-f][0-9a-f][0-9a-f][0-9a-f]/run
+	rm -rf "$RUN" "$WORK/ovs"
 	return 0
 }
 on_exit() {
 	local rc=$?
 	teardown
-	rm -rf /tmp/jvs-bench.jb[0-9a-f][0-9a-f][0-9a-f][0-9a-f]
+	rm -rf /tmp/jvs-bench.jvb[0-9a-f][0-9a-f][0-9a-f][0-9a-f]
 	exit $rc
-}
-
-# ---------------------------------------------------------------- helpers (python)
-write_helpers() {
-	mkdir -p "$WORK"
-	cat >"$WORK/cpumon.py" <<'EOF'
-# usage: cpumon.py DELAY WINDOW SWITCH_PID|- SCRIPT_PID NETNS_INODE...
-# -> one line: switch% busy_cores foreign_pct "foreign description"
-import os, sys, time
-delay, win, swpid, me = float(sys.argv[1]), float(sys.argv[2]), sys.argv[3], sys.argv[4]
-ours_ns = set('net:[%s]' % x for x in sys.argv[5:])
-def ptime(pid):
-    try:
-        with open('/proc/%s/stat' % pid) as f:
-            s = f.read()
-    except OSError:
-        return None
-    rp = s.rfind(')')
-    fl = s[rp + 2:].split()
-    return s[s.find('(') + 1:rp], int(fl[11]) + int(fl[12]), int(fl[19]), fl[1], fl[2] in ('0', '2')
-def ours(pid, ppid):
-    try:
-        if os.readlink('/proc/%s/ns/net' % pid) in ours_ns:
-            return True
-    except OSError:
-        pass
-    seen = 0
-    while ppid not in ('0', '1') and seen < 64:   # descendant of this script?
-        if ppid == me:
-            return True
-        p = ptime(ppid)
-        if p is None:
-            return False
-        ppid, seen = p[3], seen + 1
-    return False
-def snap():
-    procs = {}
-    for pid in os.listdir('/proc'):
-        if pid.isdigit():
-            p = ptime(pid)
-            if p:
-                procs[pid] = p
-    with open('/proc/stat') as f:
-        cpu = [int(x) for x in f.readline().split()[1:]]
-    return time.time(), procs, cpu
-time.sleep(delay)
-t0, p0, c0 = snap()
-time.sleep(win)
-t1, p1, c1 = snap()
-hz = os.sysconf('SC_CLK_TCK'); el = t1 - t0; ncpu = os.cpu_count()
-pct = lambda v: v / hz / el * 100
-sw = '-'
-if swpid != '-' and swpid in p0 and swpid in p1:
-    sw = '%.0f' % pct(p1[swpid][1] - p0[swpid][1])
-foreign = {}
-mine = 0
-mypid = str(os.getpid())
-for pid, (comm, t, st, ppid, kt) in p1.items():
-    old = p0.get(pid)
-    d = t - old[1] if old and old[2] == st else t
-    if d <= 0:
-        continue
-    if kt or pid == mypid or pid == me or ours(pid, ppid):
-        mine += d
-    else:
-        foreign[comm] = foreign.get(comm, 0) + d
-dc = [b - a for a, b in zip(c0, c1)]
-tot = sum(dc[:8]) or 1
-busy = (tot - dc[3] - dc[4]) / tot * ncpu
-fs = pct(sum(foreign.values()))
-# processes that ended inside the window (compiler, test forks) are missing from the per-process
-# view: whatever the machine was busy with beyond ours and the kernel threads is foreign too
-rest = busy * 100 - pct(mine)
-if rest > fs + 10:
-    foreign['short-lived/other'] = (rest - fs) * hz * el / 100
-    fs = rest
-desc = ', '.join('%s %.0f%%' % (c, pct(v)) for c, v in sorted(foreign.items(), key=lambda kv: -kv[1])[:3] if pct(v) >= 1)
-print('%s %.2f %.0f %s' % (sw, busy, fs, desc or '-'))
-EOF
-	cat >"$WORK/report.py" <<'EOF'
-# usage: report.py results.tsv  -> markdown on stdout; exit 3 when a jvs config moved no traffic
-import sys, statistics, collections
-runs = collections.defaultdict(lambda: collections.defaultdict(list))
-info = collections.defaultdict(lambda: collections.defaultdict(list))
-order = []
-for line in open(sys.argv[1]):
-    f = line.rstrip('\n').split('\t')
-    if len(f) < 4:
-        continue
-    cfg, metric, run, val = f[0], f[1], f[2], '\t'.join(f[3:])
-    if cfg not in order:
-        order.append(cfg)
-    try:
-        runs[cfg][metric].append(float(val))
-    except ValueError:
-        info[cfg][metric].append(val)
-def med(c, m):
-    v = runs[c].get(m)
-    return statistics.median(v) if v else None
-def rng(c, m, spec, scale=1.0):
-    v = runs[c].get(m)
-    return '' if not v or len(v) < 2 else ' [%s-%s]' % (format(min(v) * scale, spec), format(max(v) * scale, spec))
-def cell(c, m, spec, scale=1.0):
-    x = med(c, m)
-    return '-' if x is None else format(x * scale, spec) + rng(c, m, spec, scale)
-def val(c, m, spec, scale=1.0):
-    x = med(c, m)
-    return '-' if x is None else format(x * scale, spec)
-cols = ['config', 'what', 'ping RTT avg us [min-max] / mdev us', 'TCP 1 stream Gbit/s [min-max] (retr)',
-        'switch CPU during TCP % (100 = 1 core)', 'UDP 64B iperf3: rx kpps [min-max] (loss %)',
-        'UDP 64B trafgen: offered -> rx kpps [min-max] (loss %)', 'loadavg before / busy cores during TCP']
-print('| ' + ' | '.join(cols) + ' |')
-print('|' + '---|' * len(cols))
-for c in order:
-    ping = '%s / %s' % (cell(c, 'ping_avg_us', '.0f'), val(c, 'ping_mdev_us', '.0f')) if med(c, 'ping_avg_us') is not None else '-'
-    if med(c, 'ping_loss_pct'):
-        ping += ' (loss %s %%)' % val(c, 'ping_loss_pct', '.0f')
-    tcp = '%s (%s)' % (cell(c, 'tcp_gbps', '.2f'), val(c, 'tcp_retr', '.0f')) if med(c, 'tcp_gbps') is not None else '-'
-    cpu = cell(c, 'tcp_cpu_switch', '.0f') if med(c, 'tcp_cpu_switch') is not None else ('n/a' if c == 'bridge' else '-')
-    udp = '%s (%s)' % (cell(c, 'udp_rx_pps', '.0f', 1e-3), val(c, 'udp_loss_pct', '.1f')) if med(c, 'udp_rx_pps') is not None else '-'
-    pps = '%s -> %s (%s)' % (val(c, 'pps_tx', '.0f', 1e-3), cell(c, 'pps_rx', '.0f', 1e-3), val(c, 'pps_loss_pct', '.1f')) if med(c, 'pps_rx') is not None else '-'
-    load = '%s / %s' % (val(c, 'loadavg', '.2f'), val(c, 'tcp_busy', '.2f'))
-    print('| %s | %s | %s | %s | %s | %s | %s | %s |' % (c, (info[c].get('desc') or [''])[0], ping, tcp, cpu, udp, pps, load))
-base = 'bridge' if 'bridge' in order else None
-if base:
-    for c in order:
-        if not c.startswith('jvs'):
-            continue
-        def ratio(m):
-            a, b = med(c, m), med(base, m)
-            return '-' if a is None or not b else 'x%.2f' % (a / b)
-        print('| %s / bridge | ratio of medians | %s | %s | n/a | %s | %s | |' % (
-            c, ratio('ping_avg_us'), ratio('tcp_gbps'), ratio('udp_rx_pps'),
-            ('%s -> %s' % (ratio('pps_tx'), ratio('pps_rx'))) if med(c, 'pps_rx') is not None else '-'))
-print()
-dm = [('udp', 'UDP iperf3'), ('pps', 'trafgen')]
-print('Where the 64-byte UDP packets were lost (kpps, medians): sender device tx queue (TAP full) / AF_PACKET receive sockets of the switch / receiver UDP socket buffer (UdpRcvbufErrors):')
-print()
-print('| config | UDP iperf3: txq / AF_PACKET / rcvbuf | trafgen: txq / AF_PACKET / rcvbuf |')
-print('|---|---|---|')
-for c in order:
-    cells = []
-    for t, _ in dm:
-        if med(c, t + '_drop_txq_pps') is None:
-            cells.append('-')
-            continue
-        cells.append(' / '.join(val(c, '%s_drop_%s_pps' % (t, k), '.0f', 1e-3) if med(c, '%s_drop_%s_pps' % (t, k)) is not None else 'n/a'
-                                for k in ('txq', 'afpacket', 'rcvbuf')))
-    print('| %s | %s | %s |' % (c, cells[0], cells[1]))
-print()
-notes = [(c, n) for c in order for k in ('note', 'diag') for n in info[c].get(k, [])]
-if notes:
-    print('Notes and counters (per config; namespaces are fresh, so counters are totals for that config):')
-    print()
-    for c, n in notes:
-        print('- %s: %s' % (c, n))
-    print()
-print('<details><summary>All runs (raw values)</summary>')
-print()
-print('| config | metric | runs |')
-print('|---|---|---|')
-for c in order:
-    for m, v in runs[c].items():
-        if v:
-            print('| %s | %s | %s |' % (c, m, ' '.join('%g' % x for x in v)))
-print()
-print('</details>')
-bad = [c for c in order if c.startswith('jvs') and not (med(c, 'tcp_gbps') or 0) > 0]
-if bad:
-    sys.stderr.write('bench.sh: FAIL: %s moved no TCP traffic through the switch\n' % ', '.join(bad))
-    sys.exit(3)
-EOF
 }
 
 # ---------------------------------------------------------------- recording
@@ -307,6 +198,8 @@ TSV=""
 CFG=""
 RAWC=""
 rec() { printf '%s\t%s\t%s\t%s\n' "$CFG" "$1" "$2" "$3" >>"$TSV"; }
+meta() { printf '_meta\t%s\t0\t%s\n' "$1" "$2" >>"$TSV"; }
+calc() { $PY -c "print($1)"; }
 
 # ---------------------------------------------------------------- topology
 mk_ns() {
@@ -331,6 +224,10 @@ ep_addr() {
 	ip -n "$NS_A" link set "$DEV_A" up
 	ip -n "$NS_B" link set "$DEV_B" up
 }
+ep_txoff() { # checksum offload (and with it TSO) off on the endpoints: MTU-sized, fully checksummed frames
+	nsx "$NS_A" ethtool -K "$DEV_A" tx off >/dev/null 2>&1
+	nsx "$NS_B" ethtool -K "$DEV_B" tx off >/dev/null 2>&1
+}
 jvsctl() { JVS_NO_BUILD=1 "$ROOT/jvs" --rundir "$RUN" "$@" 9<&-; }
 start_jvs() {
 	local i
@@ -347,12 +244,57 @@ start_jvs() {
 	done
 	[ -S "$RUN/jvs.sock" ] || { log "jvs daemon: no control socket after 30 s"; return 1; }
 	[ "$(cat /proc/$SWPID/comm 2>/dev/null)" = java ] || log "WARNING: switch pid $SWPID is $(cat /proc/$SWPID/comm 2>/dev/null), not java"
-	jvsctl add-br br0 || return 1
+	jvsctl add-br br0 >/dev/null || return 1
+}
+# OVS, privately (baseline-notes pitfall 2): every ovs-* call gets the OVS_*DIR variables
+OVSD=""
+ovs_env() { echo "OVS_RUNDIR=$OVSD OVS_LOGDIR=$OVSD OVS_DBDIR=$OVSD OVS_SYSCONFDIR=$OVSD"; }
+vsctl() { env $(ovs_env) ovs-vsctl --db="unix:$OVSD/db.sock" --timeout=15 "$@" 9<&-; }
+appctl() { env $(ovs_env) ovs-appctl -t "$OVSD/ovs-vswitchd.ctl" --timeout=15 "$@" 9<&-; }
+start_ovs() { # $@ = Open_vSwitch column settings, applied before ovs-vswitchd starts (userspace-tso-enable is read only then)
+	local i
+	OVSD=$WORK/ovs
+	rm -rf "$OVSD"
+	mkdir -p "$OVSD"
+	ovsdb-tool create "$OVSD/conf.db" "$OVS_SCHEMA" 9<&- || return 1
+	env $(ovs_env) ip netns exec "$NS_S" ovsdb-server "$OVSD/conf.db" --remote="punix:$OVSD/db.sock" \
+		--pidfile="$OVSD/ovsdb-server.pid" --unixctl="$OVSD/ovsdb-server.ctl" \
+		--log-file="$OVSD/ovsdb-server.log" --no-chdir >"$RAWC/ovsdb-server.stderr" 2>&1 9<&- &
+	BGPIDS+=($!)
+	for i in $(seq 1 50); do [ -S "$OVSD/db.sock" ] && break; sleep 0.1; done
+	vsctl --no-wait init || return 1
+	[ $# -gt 0 ] && { vsctl --no-wait set Open_vSwitch . "$@" || return 1; }
+	env $(ovs_env) ip netns exec "$NS_S" ovs-vswitchd "unix:$OVSD/db.sock" \
+		--pidfile="$OVSD/ovs-vswitchd.pid" --unixctl="$OVSD/ovs-vswitchd.ctl" \
+		--log-file="$OVSD/ovs-vswitchd.log" --no-chdir >"$RAWC/ovs-vswitchd.stderr" 2>&1 9<&- & # env, ip netns exec exec: $! is ovs-vswitchd
+	SWPID=$!
+	BGPIDS+=($!)
+	for i in $(seq 1 100); do appctl version >/dev/null 2>&1 && break; sleep 0.1; done
+	appctl version >/dev/null 2>&1 || { log "ovs-vswitchd did not start: $(tail -2 "$OVSD/ovs-vswitchd.log" 2>/dev/null)"; return 1; }
+	vsctl add-br "${PFX}ovs" -- set bridge "${PFX}ovs" datapath_type=netdev \
+		-- add-port "${PFX}ovs" "${PFX}A0" -- add-port "${PFX}ovs" "${PFX}B0"
 }
 
-# each sets DESC, DEV_A, DEV_B (and SWPID for jvs); non-zero = broken
+# each sets DESC, DEV_A, DEV_B (and SWPID for a userspace switch); non-zero = broken
+cfg_jvs_veth() {
+	DESC="jvs daemon in netns ${NS_S}${THREADS:+ (--threads $THREADS)}, system ports (AF_PACKET) on the veth ends, default offloads"
+	mk_ns "$NS_A" "$NS_B" "$NS_S" || return 1
+	mk_veths || return 1
+	ep_addr || return 1
+	start_jvs || return 1
+	jvsctl add-port br0 "${PFX}A0" >/dev/null && jvsctl add-port br0 "${PFX}B0" >/dev/null
+}
+cfg_jvs_tap() {
+	DESC="jvs daemon in netns ${NS_S}${THREADS:+ (--threads $THREADS)}, internal ports (TAP ${PFX}ta in ${NS_A}, ${PFX}tb in ${NS_B}), default offloads"
+	mk_ns "$NS_A" "$NS_B" "$NS_S" || return 1
+	start_jvs || return 1
+	jvsctl add-port br0 "${PFX}ta" type=internal netns="$NS_A" >/dev/null || return 1
+	jvsctl add-port br0 "${PFX}tb" type=internal netns="$NS_B" >/dev/null || return 1
+	DEV_A=${PFX}ta DEV_B=${PFX}tb
+	ep_addr
+}
 cfg_bridge() {
-	DESC="Linux bridge in netns ${NS_S}, veth ports, br_netfilter call-*tables=0"
+	DESC="Linux bridge in netns ${NS_S}, veth ports, default offloads, br_netfilter call-*tables=0"
 	mk_ns "$NS_A" "$NS_B" "$NS_S" || return 1
 	# br_netfilter is built in and defaults to 1 (per netns): keep the bridge pure L2
 	nsx "$NS_S" sysctl -qw net.bridge.bridge-nf-call-iptables=0 net.bridge.bridge-nf-call-ip6tables=0 \
@@ -364,28 +306,33 @@ cfg_bridge() {
 	ip -n "$NS_S" link set "${PFX}br" up
 	ep_addr
 }
-cfg_jvs_veth() {
-	DESC="jvs daemon in netns ${NS_S}${THREADS:+ (--threads $THREADS)}, system ports (AF_PACKET) on the veth ends"
+cfg_ovs() {
+	DESC="OVS $(ovs-vswitchd --version | head -1 | awk '{print $NF}') netdev (userspace) datapath in netns ${NS_S}, other_config:userspace-tso-enable=true, AF_PACKET system ports, default offloads"
 	mk_ns "$NS_A" "$NS_B" "$NS_S" || return 1
 	mk_veths || return 1
 	ep_addr || return 1
-	start_jvs || return 1
-	jvsctl add-port br0 "${PFX}A0" && jvsctl add-port br0 "${PFX}B0"
+	start_ovs other_config:userspace-tso-enable=true
 }
-cfg_jvs_tap() {
-	DESC="jvs daemon in netns ${NS_S}${THREADS:+ (--threads $THREADS)}, internal ports (TAP ${PFX}ta in ${NS_A}, ${PFX}tb in ${NS_B})"
+cfg_ovs_txoff() {
+	DESC="OVS $(ovs-vswitchd --version | head -1 | awk '{print $NF}') netdev (userspace) datapath in netns ${NS_S}, no userspace TSO, AF_PACKET system ports, tx offload off on the endpoints"
 	mk_ns "$NS_A" "$NS_B" "$NS_S" || return 1
-	start_jvs || return 1
-	jvsctl add-port br0 "${PFX}ta" type=internal netns="$NS_A" || return 1
-	jvsctl add-port br0 "${PFX}tb" type=internal netns="$NS_B" || return 1
-	DEV_A=${PFX}ta DEV_B=${PFX}tb
+	mk_veths || return 1
+	ep_addr || return 1
+	ep_txoff
+	start_ovs
+}
+cfg_veth() {
+	DESC="one veth pair ${PFX}A1 (in ${NS_A}) <-> ${PFX}B1 (in ${NS_B}), no switch, default offloads: the ceiling"
+	mk_ns "$NS_A" "$NS_B" || return 1
+	ip link add "${PFX}A1" netns "$NS_A" type veth peer name "${PFX}B1" netns "$NS_B" || return 1
+	DEV_A=${PFX}A1 DEV_B=${PFX}B1
 	ep_addr
 }
 
 # ---------------------------------------------------------------- tests
 ensure_ping() {
 	local i
-	for i in $(seq 1 20); do
+	for i in $(seq 1 30); do
 		nsx "$NS_A" ping -c 1 -W 1 $IPB >/dev/null 2>&1 && return 0
 		sleep 0.3
 	done
@@ -401,33 +348,21 @@ start_iperf_server() {
 	done
 	return 1
 }
-ns_inodes() { local ns; for ns in "$NS_A" "$NS_B" "$NS_S"; do stat -L -c %i "/run/netns/$ns"; done; }
-t_ping() {
-	local r out
-	for r in $(seq 1 "$RUNS"); do
-		out=$(nsx "$NS_A" ping -q -c "$PING_N" -i 0.01 -W 1 $IPB 2>&1)
-		printf '%s\n' "$out" >"$RAWC/ping_$r.txt"
-		# rtt min/avg/max/mdev = 0.021/0.029/0.101/0.009 ms
-		printf '%s\n' "$out" | awk -F'[/ =]+' '/^rtt/ {print $7 * 1000, $9 * 1000}' | while read -r avg mdev; do
-			rec ping_avg_us "$r" "$avg"
-			rec ping_mdev_us "$r" "$mdev"
-		done
-		rec ping_loss_pct "$r" "$(printf '%s\n' "$out" | awk '/packet loss/ {for (i = 1; i <= NF; i++) if ($i ~ /%$/) {sub("%", "", $i); print $i; exit}}')"
-	done
+ns_inodes() { local ns; for ns in "$NS_A" "$NS_B" "$NS_S"; do [ -e "/run/netns/$ns" ] && stat -L -c %i "/run/netns/$ns"; done; }
+cpu_ticks() { # utime+stime of one process (all its threads), clock ticks; 0 when there is none
+	local s
+	[ -n "$1" ] && s=$(cat "/proc/$1/stat" 2>/dev/null) || { echo 0; return; }
+	s=${s##*) }
+	set -- $s
+	echo $((${12} + ${13}))
 }
-t_tcp() {
-	local r f mon cpu sw busy fpct fdesc
-	for r in $(seq 1 "$RUNS"); do
-		f=$RAWC/tcp_$r.json
-		python3 "$WORK/cpumon.py" 1 $((SECONDS_TCP > 2 ? SECONDS_TCP - 2 : 1)) "${SWPID:--}" $$ $(ns_inodes) >"$RAWC/cpu_tcp_$r.txt" 2>&1 9<&- &
-		mon=$!
-		nsx "$NS_A" timeout $((SECONDS_TCP + 20)) iperf3 -c $IPB -p $PORT_IPERF -t "$SECONDS_TCP" -J >"$f" 2>&1
-		wait "$mon"
-		read -r sw busy fpct fdesc <"$RAWC/cpu_tcp_$r.txt"
-		[ "$sw" != - ] && rec tcp_cpu_switch "$r" "$sw"
-		rec tcp_busy "$r" "$busy"
-		[ "${fpct:-0}" -gt 10 ] 2>/dev/null && rec note "$r" "FOREIGN LOAD during TCP run $r: other processes used ${fpct}% of a core ($fdesc)"
-		python3 - "$f" <<'EOF' | while read -r g rt; do rec tcp_gbps "$r" "$g"; rec tcp_retr "$r" "$rt"; done
+afpacket_drops() { # AF_PACKET socket drop counters (ss -0 -m: skmem ... d<N>) in the switch netns: drops the switch never sees
+	[ -e "/run/netns/$NS_S" ] || { echo 0; return; }
+	nsx "$NS_S" ss -0 -m -a -H 2>/dev/null | grep -o ',d[0-9]*)' | tr -dc '0-9\n' | awk '{s += $1} END {print s + 0}'
+}
+stat_of() { nsx "$1" cat "/sys/class/net/$2/statistics/$3"; }
+iperf_json() { # $1 = file -> "Gbit/s retransmits"
+	$PY - "$1" <<'EOF'
 import json, sys
 try:
     e = json.load(open(sys.argv[1]))['end']
@@ -435,49 +370,41 @@ try:
 except Exception:
     print('0 0')
 EOF
-		sleep 0.3
-	done
 }
-t_udp() {
-	local r f d0
+t_tcp() { # $1 = streams
+	local P=$1 r f mon="" sw busy fpct fdesc g rt c0 c1 t0 t1
 	for r in $(seq 1 "$RUNS"); do
-		f=$RAWC/udp64_$r.json
-		d0=$(drop_snap)
-		# -l 18: 18 B payload + 8 UDP + 20 IP + 14 Ethernet + 4 FCS = 64-byte frames
-		nsx "$NS_A" timeout $((SECONDS_UDP + 20)) iperf3 -c $IPB -p $PORT_IPERF -u -l 18 -b 0 -t "$SECONDS_UDP" -J >"$f" 2>&1
-		python3 - "$f" <<'EOF' | while read -r tx rx loss; do rec udp_tx_pps "$r" "$tx"; rec udp_rx_pps "$r" "$rx"; rec udp_loss_pct "$r" "$loss"; done
-import json, sys
-try:
-    e = json.load(open(sys.argv[1]))['end']
-    s, rcv = e['sum_sent'], e['sum_received']   # sum_received = the server's (receiver's) numbers
-    print('%.0f %.0f %.2f' % (s['packets'] / s['seconds'], (rcv['packets'] - rcv['lost_packets']) / rcv['seconds'], rcv['lost_percent']))
-except Exception:
-    print('0 0 100')
-EOF
-		rec_drops udp "$r" "$d0" "$SECONDS_UDP"
+		log "    $CFG: tcp ${P} stream(s), run $r/$RUNS (${T_TCP} s)"
+		f=$RAWC/tcp${P}_$r.json
+		if [ "$P" = 1 ]; then # CPU of the switch and of everybody else, inside the run
+			$PY "$HELP/cpumon.py" $(calc "min(1, $T_TCP * 0.2)") $(calc "max(0.5, $T_TCP * 0.6)") "${SWPID:--}" $$ $(ns_inodes) >"$RAWC/cpu_tcp1_$r.txt" 2>&1 9<&- &
+			mon=$!
+		fi
+		c0=$(cpu_ticks "$SWPID")
+		t0=$(date +%s.%N)
+		nsx "$NS_A" timeout $((T_TCP + 20)) iperf3 -c $IPB -p $PORT_IPERF -t "$T_TCP" -P "$P" -J >"$f" 2>&1
+		t1=$(date +%s.%N)
+		c1=$(cpu_ticks "$SWPID")
+		[ -n "$SWPID" ] && rec "tcp${P}_cpu_switch_pct" "$r" "$(calc "'%.0f' % (100.0 * ($c1 - $c0) / $(getconf CLK_TCK) / ($t1 - $t0))")"
+		if [ -n "$mon" ]; then
+			wait "$mon"
+			mon=""
+			read -r sw busy fpct fdesc <"$RAWC/cpu_tcp1_$r.txt"
+			rec tcp1_busy_cores "$r" "$busy"
+			rec tcp1_foreign_pct "$r" "$fpct"
+			[ "${fpct:-0}" -gt 10 ] 2>/dev/null && rec note "$r" "FOREIGN LOAD during TCP 1 stream run $r: other processes used ${fpct}% of a core ($fdesc)"
+		fi
+		read -r g rt < <(iperf_json "$f")
+		rec "tcp${P}_gbps" "$r" "$g"
+		rec "tcp${P}_retr" "$r" "$rt"
+		[ "$g" = 0.000 ] && rec note "$r" "TCP $P stream(s) run $r: no throughput ($(grep -o '"error":[^}]*' "$f" | head -1 | cut -c1-160))"
 		sleep 0.3
 	done
 }
-stat_of() { nsx "$1" cat "/sys/class/net/$2/statistics/$3"; }
-# where packets are lost: "<sender dev tx_dropped> <AF_PACKET socket drops in S> <receiver UdpRcvbufErrors>"
-drop_snap() {
-	local sd=0
-	[ -n "$SWPID" ] && sd=$(nsx "$NS_S" ss -0 -m -a -H 2>/dev/null | grep -o ',d[0-9]*)' | tr -dc '0-9\n' | awk '{s += $1} END {print s + 0}')
-	echo "$(stat_of "$NS_A" "$DEV_A" tx_dropped) $sd $(nsx "$NS_B" nstat -asz UdpRcvbufErrors | awk '/UdpRcvbufErrors/ {print $2 + 0; f = 1} END {if (!f) print 0}')"
-}
-rec_drops() { # $1 = test, $2 = run, $3 = snapshot before, $4 = elapsed s
-	local a0 b0 c0 a1 b1 c1
-	read -r a0 b0 c0 <<<"$3"
-	read -r a1 b1 c1 <<<"$(drop_snap)"
-	rec "${1}_drop_txq_pps" "$2" "$(python3 -c "print('%.0f' % (($a1 - $a0) / $4))")"
-	[ -n "$SWPID" ] && rec "${1}_drop_afpacket_pps" "$2" "$(python3 -c "print('%.0f' % (($b1 - $b0) / $4))")"
-	rec "${1}_drop_rcvbuf_pps" "$2" "$(python3 -c "print('%.0f' % (($c1 - $c0) / $4))")"
-}
-t_pps() {
-	local r macA macB tx rx t0 t1 out d0
+t_pps() { # 64-byte frames: 14 + 20 + 8 + 18 bytes payload = 60 + FCS
+	local r macA macB tx rx t0 t1 out d0 d1 c0 c1 el cpu_s
 	macA=$(nsx "$NS_A" cat "/sys/class/net/$DEV_A/address")
 	macB=$(nsx "$NS_B" cat "/sys/class/net/$DEV_B/address")
-	# 14 + 20 + 8 + 18 = 60 bytes + FCS = 64-byte frames
 	cat >"$RAWC/udp64.trafgen" <<EOF
 {
   eth(da=$macB, sa=$macA),
@@ -487,64 +414,124 @@ t_pps() {
 }
 EOF
 	for r in $(seq 1 "$RUNS"); do
+		log "    $CFG: 64-byte UDP flood ($PPS_TOOL), run $r/$RUNS (${T_PPS} s)"
 		rx=$(stat_of "$NS_B" "$DEV_B" rx_packets)
-		d0=$(drop_snap)
+		txd=$(stat_of "$NS_A" "$DEV_A" tx_dropped)
+		d0=$(afpacket_drops)
+		c0=$(cpu_ticks "$SWPID")
 		t0=$(date +%s.%N)
-		# -P 1: one sender process (pinned to CPU0), -Q: do not touch IRQ affinities (-q is --qdisc-path!)
-		out=$(nsx "$NS_A" timeout -s INT "$SECONDS_UDP" trafgen -i "$RAWC/udp64.trafgen" -o "$DEV_A" -P 1 -Q 2>&1 | tr -d '\r')
-		t1=$(date +%s.%N)
+		if [ "$PPS_TOOL" = trafgen ]; then
+			# -P 1: one sender process (pinned to CPU0), -Q: do not touch IRQ affinities (-q is --qdisc-path!)
+			out=$(nsx "$NS_A" timeout -s INT "$T_PPS" trafgen -i "$RAWC/udp64.trafgen" -o "$DEV_A" -P 1 -Q 2>&1 | tr -d '\r')
+			t1=$(date +%s.%N)
+			tx=$(printf '%s\n' "$out" | awk '/packets outgoing/ {print $1; exit}')
+		else
+			nsx "$NS_A" timeout $((T_PPS + 20)) iperf3 -c $IPB -p $PORT_IPERF -u -l 18 -b 0 -t "$T_PPS" -J >"$RAWC/udp64_$r.json" 2>&1
+			t1=$(date +%s.%N)
+			out=$(cat "$RAWC/udp64_$r.json")
+			tx=$($PY -c "import json,sys; print(json.load(open(sys.argv[1]))['end']['sum_sent']['packets'])" "$RAWC/udp64_$r.json" 2>/dev/null)
+		fi
 		sleep 0.3 # let the switch drain
+		c1=$(cpu_ticks "$SWPID")
 		rx=$(($(stat_of "$NS_B" "$DEV_B" rx_packets) - rx))
-		printf '%s\n' "$out" >"$RAWC/trafgen_$r.txt"
-		tx=$(printf '%s\n' "$out" | awk '/packets outgoing/ {print $1; exit}')
+		d1=$(afpacket_drops)
+		printf '%s\n' "$out" >"$RAWC/pps_$r.txt"
 		[ -z "$tx" ] && tx=0
-		rec_drops pps "$r" "$d0" "$(python3 -c "print($t1 - $t0)")"
-		# trafgen counts only frames the device accepted: frames a full TAP queue dropped
-		# (tx_dropped of the sender's device) were offered too
-		tx=$((tx + $(stat_of "$NS_A" "$DEV_A" tx_dropped) - ${d0%% *}))
-		python3 -c "
-import sys; tx,rx,t0,t1=int(sys.argv[1]),int(sys.argv[2]),float(sys.argv[3]),float(sys.argv[4]); el=t1-t0
-print('%.0f %.0f %.2f' % (tx/el, rx/el, max(0.0, 100.0*(1-rx/tx)) if tx else 100))" "$tx" "$rx" "$t0" "$t1" |
-			while read -r a b c; do rec pps_tx "$r" "$a"; rec pps_rx "$r" "$b"; rec pps_loss_pct "$r" "$c"; done
+		# the tool counts only frames the device accepted: frames a full TAP queue dropped were offered too
+		tx=$((tx + $(stat_of "$NS_A" "$DEV_A" tx_dropped) - txd))
+		el=$(calc "$t1 - $t0")
+		rec pps_tx "$r" "$(calc "'%.0f' % ($tx / $el)")"
+		rec pps_rx "$r" "$(calc "'%.0f' % ($rx / $el)")"
+		rec pps_loss_pct "$r" "$(calc "'%.2f' % (max(0.0, 100.0 * (1 - $rx / $tx)) if $tx else 100.0)")"
+		rec pps_rx_packets "$r" "$rx"
+		if [ -n "$SWPID" ]; then
+			cpu_s=$(calc "($c1 - $c0) / $(getconf CLK_TCK)")
+			rec pps_cpu_s "$r" "$cpu_s"
+			rec pps_cpu_switch_pct "$r" "$(calc "'%.0f' % (100.0 * $cpu_s / ($el + 0.3))")"
+			[ "$rx" -gt 0 ] && rec pps_cpu_us_per_pkt "$r" "$(calc "'%.3f' % (1e6 * $cpu_s / $rx)")"
+			rec pps_afpacket_drop_pps "$r" "$(calc "'%.0f' % (($d1 - $d0) / $el)")"
+		fi
 		sleep 0.3
 	done
 }
+t_lat() {
+	local r out spid i p50 p99 p999 n
+	if [ "$LAT_TOOL" = sockperf ]; then
+		ip netns exec "$NS_B" sockperf server -i $IPB -p $PORT_LAT >"$RAWC/lat-server.log" 2>&1 9<&- &
+	else
+		ip netns exec "$NS_B" $PY "$HELP/latpp.py" server $IPB $PORT_LAT >"$RAWC/lat-server.log" 2>&1 9<&- &
+	fi
+	spid=$!
+	BGPIDS+=($!)
+	for i in $(seq 1 50); do nsx "$NS_B" ss -Hlun "sport = :$PORT_LAT" 2>/dev/null | grep -q . && break; sleep 0.1; done
+	for r in $(seq 1 "$RUNS"); do
+		log "    $CFG: UDP request-response latency ($LAT_TOOL), run $r/$RUNS (${T_LAT} s)"
+		if [ "$LAT_TOOL" = sockperf ]; then
+			out=$(nsx "$NS_A" timeout $((T_LAT + 15)) sockperf ping-pong -i $IPB -p $PORT_LAT -t "$T_LAT" -m 64 --full-rtt 2>&1)
+			p50=$(printf '%s\n' "$out" | awk '/percentile 50.000 =/ {print $NF; exit}')
+			p99=$(printf '%s\n' "$out" | awk '/percentile 99.000 =/ {print $NF; exit}')
+			p999=$(printf '%s\n' "$out" | awk '/percentile 99.900 =/ {print $NF; exit}')
+			n=$(printf '%s\n' "$out" | awk '/SentMessages=|ReceivedMessages=/ {for (i = 1; i <= NF; i++) if ($i ~ /^ReceivedMessages=/) {sub(/.*=/, "", $i); print $i; exit}}')
+			[ -z "$n" ] && n=$(printf '%s\n' "$out" | awk '/observations/ {for (i = 1; i < NF; i++) if ($(i+1) ~ /^observations/) {print $i; exit}}')
+		else
+			out=$(nsx "$NS_A" timeout $((T_LAT + 15)) $PY "$HELP/latpp.py" client $IPB $PORT_LAT "$T_LAT" 64 2>&1)
+			read -r _ n _ p50 _ p99 _ p999 _ < <(printf '%s\n' "$out" | grep '^samples')
+		fi
+		printf '%s\n' "$out" >"$RAWC/lat_$r.txt"
+		rec lat_samples "$r" "${n:-0}"
+		[ -n "$p50" ] && rec lat_p50_us "$r" "$p50"
+		[ -n "$p99" ] && rec lat_p99_us "$r" "$p99"
+		[ -n "$p999" ] && rec lat_p999_us "$r" "$p999"
+		[ -z "$p50" ] && rec note "$r" "latency run $r: no percentiles ($(printf '%s\n' "$out" | tail -1 | cut -c1-160))"
+	done
+	kill_pid "$spid"
+}
 
-# where did packets go: kernel counters of the fresh namespaces, switch port counters, AF_PACKET drops
+# where did packets go: counters of the fresh namespaces, the switch's own view, its log
 diagnostics() {
 	local ns d s
 	for ns in "$NS_A" "$NS_B" "$NS_S"; do
+		[ -e "/run/netns/$ns" ] || continue
 		{ echo "== $ns"; nsx "$ns" ip -s link; nsx "$ns" nstat -asz; nsx "$ns" ss -0 -m -a; } >>"$RAWC/counters.txt" 2>&1
 	done
-	d="retrans segs $(nsx "$NS_A" nstat -asz TcpRetransSegs | awk '/TcpRetransSegs/ {print $2}')"
-	d+=", DSACKs recv at sender $(nsx "$NS_A" nstat -asz TcpExtTCPDSACKRecvSegs | awk '/TcpExtTCPDSACKRecvSegs/ {print $2}')"
-	d+=", receiver: TcpInCsumErrors $(nsx "$NS_B" nstat -asz TcpInCsumErrors | awk '/TcpInCsumErrors/ {print $2}')"
-	d+=" UdpInCsumErrors $(nsx "$NS_B" nstat -asz UdpInCsumErrors | awk '/UdpInCsumErrors/ {print $2}')"
+	d="receiver: TcpInCsumErrors $(nsx "$NS_B" nstat -asz TcpInCsumErrors | awk '/TcpInCsumErrors/ {print $2}')"
 	d+=" UdpRcvbufErrors $(nsx "$NS_B" nstat -asz UdpRcvbufErrors | awk '/UdpRcvbufErrors/ {print $2}')"
+	d+=", sender TcpRetransSegs $(nsx "$NS_A" nstat -asz TcpRetransSegs | awk '/TcpRetransSegs/ {print $2}')"
 	d+=", $DEV_B rx_dropped $(stat_of "$NS_B" "$DEV_B" rx_dropped) / $DEV_A tx_dropped $(stat_of "$NS_A" "$DEV_A" tx_dropped)"
-	if [ -n "$SWPID" ]; then
+	case $CFG in
+	jvs-*)
 		jvsctl dump-ports br0 >"$RAWC/dump-ports.txt" 2>&1
-		s=$(awk '/^port / {p=$2} /drops=[1-9]|dropped=[1-9]|errors=[1-9]/ || (/drops:/ && !/none/) {gsub(/^ +/, ""); printf "%s %s; ", p, $0}' "$RAWC/dump-ports.txt")
+		jvsctl dpctl/show >"$RAWC/dpctl-show.txt" 2>&1
+		s=$(awk '/^port / {p=$2} /drops=[1-9]|dropped=[1-9]|errors=[1-9]|kernel_drops=[1-9]/ || (/drops:/ && !/none/) {gsub(/^ +/, ""); printf "%s %s; ", p, $0}' "$RAWC/dump-ports.txt" | cut -c1-400)
 		d+=", jvs dump-ports: ${s:-no drops or errors}"
-		s=$(nsx "$NS_S" ss -0 -m -a -H 2>/dev/null | grep -o ',d[0-9]*)' | tr -dc '0-9\n' | awk '{s += $1} END {print s + 0}')
-		d+=", AF_PACKET socket drops in $NS_S: $s"
-		grep -qiE 'exception|error|warn' "$RAWC/daemon.log" && d+=", daemon log: $(grep -iE 'exception|error|warn' "$RAWC/daemon.log" | head -2 | tr '\n\t' '  ' | cut -c1-300)"
-	fi
+		d+=", AF_PACKET socket drops in $NS_S now: $(afpacket_drops)"
+		s=$(grep -iE 'exception|error|warn|stall' "$RAWC/daemon.log" | grep -v 'WARNING: A restricted method\|WARNING: .*sun.misc\|--enable-native-access' | head -3 | tr '\n\t' '  ' | cut -c1-300)
+		d+=", daemon log: ${s:-no errors or warnings}"
+		;;
+	ovs*)
+		{ vsctl show; appctl dpif/show; appctl dpctl/show -s; appctl dpctl/dump-flows -m | head -30; } >"$RAWC/ovs-state.txt" 2>&1
+		cp "$OVSD/ovs-vswitchd.log" "$RAWC/ovs-vswitchd.log" 2>/dev/null
+		d+=", OVS dpctl/show -s: $(appctl dpctl/show -s 2>/dev/null | grep -m1 -o 'lookups:.*' | cut -c1-120)"
+		d+=", AF_PACKET socket drops in $NS_S now: $(afpacket_drops)"
+		s=$(grep -E '\|(ERR|WARN|EMER)\|' "$RAWC/ovs-vswitchd.log" 2>/dev/null | grep -v "enumerate system datapaths\|ovs_datapath\|ovs_vport\|ovs_flow\|ovs_packet\|ovs_meter\|ovs_ct_limit" | head -2 | cut -d'|' -f5- | tr '\n' ' ' | cut -c1-250)
+		[ -n "$s" ] && d+=", vswitchd log: $s"
+		;;
+	esac
 	rec diag 0 "$d"
 }
 
-wait_idle() { # bounded wait until others leave the 2 vCPUs alone
+wait_idle() { # bounded wait until others leave the CPUs alone; the load is recorded either way
 	local i b
+	[ "$IDLE_WAIT" -gt 0 ] || return 0
 	for i in $(seq 1 $((IDLE_WAIT * 2))); do
-		b=$(python3 -c "
+		b=$($PY -c "
 import time
 r=lambda: [int(x) for x in open('/proc/stat').readline().split()[1:9]]
 a=r(); time.sleep(0.5); c=r(); d=[y-x for x,y in zip(a,c)]
 print('%.2f' % ((sum(d)-d[3]-d[4])/max(sum(d),1)*$(nproc)))")
-		python3 -c "import sys; sys.exit(0 if $b < 0.3 else 1)" && return 0
-		[ "$i" = 1 ] && log "machine busy ($b cores used by others), waiting up to ${IDLE_WAIT} s"
+		$PY -c "import sys; sys.exit(0 if $b < 0.3 else 1)" && return 0
 	done
-	log "still busy ($b cores): measuring anyway (see FOREIGN LOAD)"
+	log "    machine busy ($b of $(nproc) cores used by others after ${IDLE_WAIT} s): measuring anyway"
 	rec note 0 "machine was busy ($b of $(nproc) cores used by other processes) before this config"
 }
 
@@ -553,27 +540,26 @@ run_config() {
 	RAWC=$RAW/$CFG
 	rm -rf "$RAWC"
 	mkdir -p "$RAWC"
-	DESC="" DEV_A="" DEV_B="" SWPID=""
+	DESC="" DEV_A="" DEV_B="" SWPID="" OVSD=""
 	local fn=cfg_${CFG//-/_} t0=$SECONDS
 	wait_idle
 	rec loadavg 0 "$(cut -d' ' -f1 /proc/loadavg)"
-	rec note 0 "loadavg before: $(cut -d' ' -f1-3 /proc/loadavg)"
-	log "=== $CFG: setup"
+	log "=== $CFG: setup (loadavg $(cut -d' ' -f1-3 /proc/loadavg))"
 	if "$fn" && ensure_ping && start_iperf_server; then
 		rec desc 0 "$DESC"
 		{ nsx "$NS_A" ethtool -k "$DEV_A"; nsx "$NS_B" ethtool -k "$DEV_B"; } >"$RAWC/ethtool-k.txt" 2>&1
-		# warm-up (JIT of the switch, ARP, MAC learning); not recorded
-		nsx "$NS_A" timeout 15 iperf3 -c $IPB -p $PORT_IPERF -t 1 >/dev/null 2>&1
-		log "    $CFG: ping";   t_ping
-		log "    $CFG: tcp";    t_tcp
-		log "    $CFG: udp";    t_udp
-		if [ "$HAVE_TRAFGEN" = 1 ]; then log "    $CFG: trafgen"; t_pps; fi
+		# warm-up (JIT of the switch, ARP, MAC learning, flow caches); not recorded
+		[ $QUICK = 1 ] && [ -z "$SWPID" ] || nsx "$NS_A" timeout 15 iperf3 -c $IPB -p $PORT_IPERF -t 1 >/dev/null 2>&1
+		if has tcp; then t_tcp 1; t_tcp 4; fi
+		has pps && t_pps
+		has lat && t_lat
 		diagnostics
 	else
 		rec desc 0 "$DESC"
 		log "$CFG: setup or forwarding check (ping $IPA -> $IPB) FAILED, not measured"
 		rec note 0 "setup or ping check failed: not measured"
-		[ -n "$SWPID" ] && { jvsctl show >"$RAWC/show.txt" 2>&1; diagnostics; }
+		rec failed 0 yes
+		case $CFG in jvs-*) [ -n "$SWPID" ] && { jvsctl show >"$RAWC/show.txt" 2>&1; diagnostics; } ;; esac
 		FAILED+=("$CFG")
 	fi
 	teardown
@@ -581,57 +567,75 @@ run_config() {
 }
 
 # ---------------------------------------------------------------- main
-exec 9<"$(readlink -f "${BASH_SOURCE[0]}")"
-flock -n 9 || die "another bench.sh is measuring on this machine"
+LOCK=/run/lock/jvs-bench.lock
+[ -d /run/lock ] || LOCK=/tmp/jvs-bench.lock
+exec 9>>"$LOCK"
+flock -n 9 || die "another bench.sh is measuring on this machine (lock $LOCK)"
 trap on_exit EXIT
 trap 'log "interrupted"; exit 130' INT TERM HUP
+teardown # leftovers of an earlier, interrupted run (netns jvb????[abs] only)
+rm -rf /tmp/jvs-bench.jvb[0-9a-f][0-9a-f][0-9a-f][0-9a-f]
 need_tools
-teardown # leftovers of an earlier, interrupted run (netns jb????[abs] only)
-write_helpers
+mkdir -p "$WORK" "$OUTDIR" || die "cannot create $OUTDIR"
+rm -rf "$RAW"
 mkdir -p "$RAW"
 TSV=$RAW/results.tsv
 : >"$TSV"
 WHEN=$(date -u '+%Y-%m-%dT%H:%MZ')
 LOAD0=$(cut -d' ' -f1-3 /proc/loadavg)
 START=$SECONDS
-log "bench $PFX: configs [$CONFIGS], RUNS=$RUNS TCP ${SECONDS_TCP}s UDP ${SECONDS_UDP}s, loadavg $LOAD0"
+log "bench $PFX: configs [$CONFIGS], workloads [$ONLY], RUNS=$RUNS, TCP ${T_TCP}s, flood ${T_PPS}s, latency ${T_LAT}s, loadavg $LOAD0"
 for c in $CONFIGS; do run_config "$c"; done
 ELAPSED=$((SECONDS - START))
+LOAD1=$(cut -d' ' -f1-3 /proc/loadavg)
+meta when "$WHEN"; meta elapsed_s "$ELAPSED"; meta runs "$RUNS"; meta only "$ONLY"; meta configs "$CONFIGS"
+meta t_tcp_s "$T_TCP"; meta t_pps_s "$T_PPS"; meta t_lat_s "$T_LAT"; meta quick "$QUICK"; meta threads "${THREADS:-default}"
+meta ncpu "$(nproc)"; meta load_start "$LOAD0"; meta load_end "$LOAD1"; meta pps_tool "$PPS_TOOL"; meta lat_tool "$LAT_TOOL"
+meta jvs_commit "$(git -C "$ROOT" rev-parse --short HEAD 2>/dev/null || echo '?')"
+meta kernel "$(uname -r)"
+meta cpu "$(awk -F': ' '/model name/ {print $2; exit}' /proc/cpuinfo)"
+MD=$OUTDIR/results.md JSON=$OUTDIR/results.json PNG=$OUTDIR/results.png
 {
-	echo "# jvs vs the kernel bridge (scripts/bench.sh)"
+	echo "# jvs vs the kernel bridge, OVS userspace and a bare veth (./jvs bench)"
 	echo
-	echo "Measured $WHEN by \`scripts/bench.sh${QUICK:+$([ $QUICK = 1 ] && echo ' --quick')}${THREADS:+ --threads $THREADS} --configs ${CONFIGS// /,}\` in ${ELAPSED} s;" \
-		"jvs $(git -C "$ROOT" rev-parse --short HEAD 2>/dev/null || echo '?')."
+	echo "Measured $WHEN in ${ELAPSED} s; jvs $(git -C "$ROOT" rev-parse --short HEAD 2>/dev/null || echo '?');" \
+		"options: $([ $QUICK = 1 ] && echo '--quick ')--runs $RUNS --only ${ONLY// /,} --configs ${CONFIGS// /,}${THREADS:+ --threads $THREADS}."
 	echo "Machine: $(nproc) vCPU $(awk -F': ' '/model name/ {print $2; exit}' /proc/cpuinfo), kernel $(uname -r);" \
-		"loadavg at start $LOAD0, at end $(cut -d' ' -f1-3 /proc/loadavg)."
-	echo "Median of RUNS=$RUNS runs [min-max]; TCP ${SECONDS_TCP} s, UDP ${SECONDS_UDP} s, ping -c $PING_N -i 0.01;" \
-		"namespaces' default offloads; traffic $IPA -> $IPB only."
+		"**loadavg at start $LOAD0, at end $LOAD1** (other engineers build and test on this machine: see the machine rows)."
+	echo "Tests: TCP ${T_TCP} s (iperf3 -P 1 / -P 4), 64-byte UDP flood ${T_PPS} s ($PPS_TOOL, one sender), latency ${T_LAT} s ($LAT_TOOL, 64-byte UDP, one request in flight);" \
+		"traffic $IPA -> $IPB only, between namespaces this script made."
 	echo
-	python3 "$WORK/report.py" "$TSV" 2>"$WORK/report.err"
+	$PY "$HELP/report.py" "$TSV" "$JSON" 2>"$WORK/report.err"
 	echo "${PIPESTATUS[0]}" >"$WORK/report.rc"
 	echo
 	echo "Commands (A = sender netns, B = receiver netns, S = switch netns):"
 	echo
 	echo '```sh'
-	echo "ip netns exec B iperf3 -s -p $PORT_IPERF                                   # server, killed by PID"
-	echo "ip netns exec A ping -q -c $PING_N -i 0.01 $IPB"
-	echo "ip netns exec A iperf3 -c $IPB -t $SECONDS_TCP -J                          # Gbit/s = end.sum_received, retr = end.sum_sent.retransmits"
-	echo "ip netns exec A iperf3 -c $IPB -u -l 18 -b 0 -t $SECONDS_UDP -J            # rx pps = (sum_received.packets - lost_packets) / seconds"
-	echo "ip netns exec A timeout -s INT $SECONDS_UDP trafgen -i udp64.trafgen -o <devA> -P 1 -Q   # offered = ('packets outgoing' + tx_dropped delta of <devA>) / wall time, rx = rx_packets delta of <devB>"
-	echo "#   udp64.trafgen: { eth(da=<devB mac>, sa=<devA mac>), ipv4(saddr=$IPA, daddr=$IPB, ttl=64), udp(sp=4000, dp=9), fill(0x41, 18) }"
-	echo "ip netns exec S ./jvs daemon --rundir R --db R/conf.json${THREADS:+ --threads $THREADS}; ./jvs --rundir R add-br br0"
-	echo "./jvs --rundir R add-port br0 <veth end in S>                               # jvs-veth"
-	echo "./jvs --rundir R add-port br0 <tap> type=internal netns=A                   # jvs-tap (same for B)"
-	echo "# switch CPU: /proc/<java pid>/stat utime+stime delta from 1 s into the TCP run to 1 s before its end (100 % = one core)"
+	echo "ip netns exec B iperf3 -s -p $PORT_IPERF; ip netns exec A iperf3 -c $IPB -t $T_TCP -P 1|4 -J   # Gbit/s = end.sum_received"
+	echo "ip netns exec A timeout -s INT $T_PPS trafgen -i udp64.trafgen -o <devA> -P 1 -Q   # offered = packets outgoing (+ tx_dropped) / s, received = rx_packets delta of <devB> / s"
+	echo "#   udp64.trafgen: { eth(da=<devB mac>, sa=<devA mac>), ipv4(saddr=$IPA, daddr=$IPB, ttl=64), udp(sp=4000, dp=9), fill(0x41, 18) }  (64-byte frames)"
+	echo "#   fallback: iperf3 -u -l 18 -b 0"
+	echo "# switch CPU per packet = (utime+stime of the switch process, all threads, over the flood + 0.3 s drain) / packets received at B"
+	echo "ip netns exec B sockperf server -i $IPB -p $PORT_LAT; ip netns exec A sockperf ping-pong -i $IPB -p $PORT_LAT -t $T_LAT -m 64 --full-rtt"
+	echo "ip netns exec S ./jvs daemon --rundir R --db R/conf.json${THREADS:+ --threads $THREADS}; ./jvs --rundir R add-br br0; add-port br0 <veth end in S> | <tap> type=internal netns=A"
+	echo "ovsdb-tool create \$R/conf.db; OVS_RUNDIR=\$R ... ip netns exec S ovsdb-server ... --remote=punix:\$R/db.sock &; ovs-vsctl --no-wait init"
+	echo "ovs-vsctl --no-wait set Open_vSwitch . other_config:userspace-tso-enable=true   # ovs only, before ovs-vswitchd starts"
+	echo "OVS_RUNDIR=\$R ... ip netns exec S ovs-vswitchd unix:\$R/db.sock ... &; ovs-vsctl add-br <br> -- set bridge <br> datapath_type=netdev -- add-port <br> <A0> -- add-port <br> <B0>"
+	echo "ip netns exec A ethtool -K <devA> tx off; ip netns exec B ethtool -K <devB> tx off   # ovs-txoff only"
 	echo '```'
 	echo
-	echo "Raw outputs (iperf3 JSON, ping/trafgen text, counters, dump-ports, daemon log): \`$RAW/<config>/\`."
-} >"$OUT"
-cat "$OUT"
-log "results: $OUT (${ELAPSED} s)"
+	echo "Raw outputs (iperf3 JSON, trafgen/sockperf text, counters, jvs dump-ports/dpctl-show and daemon log, OVS state and log): \`$RAW/<config>/\`."
+} >"$MD"
+cat "$MD"
 rc=$(cat "$WORK/report.rc" 2>/dev/null || echo 0)
 [ -s "$WORK/report.err" ] && cat "$WORK/report.err" >&2
+if [ "$HAVE_PLOT" = 1 ] && [ -s "$JSON" ]; then
+	$PY "$HELP/plot.py" "$JSON" "$PNG" 2>"$WORK/plot.err" || { log "PNG chart failed: $(tail -1 "$WORK/plot.err")"; PNG="(none)"; }
+else
+	PNG="(none: no matplotlib)"
+fi
+log "results: $MD, $JSON, $PNG (${ELAPSED} s; loadavg at start $LOAD0, at end $LOAD1)"
 for c in "${FAILED[@]}"; do
-	case $c in jvs-*) echo "bench.sh: FAIL: $c: setup or forwarding check failed" >&2; rc=3 ;; esac
+	case $c in jvs-*) rc=3 ;; esac
 done
 exit "$rc"
