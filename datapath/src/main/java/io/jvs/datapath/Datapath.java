@@ -40,7 +40,11 @@ public final class Datapath implements AutoCloseable {
     private final Map<String, BridgePort> ports = new LinkedHashMap<>();
 
     public Datapath(int threads) {
-        this.reactor = new Reactor(threads);
+        this(threads, Reactor.DEFAULT_BUSY_POLL_US);
+    }
+
+    public Datapath(int threads, int busyPollUs) {
+        this.reactor = new Reactor(threads, busyPollUs);
     }
 
     public int threads() {

@@ -5,6 +5,7 @@ import java.util.concurrent.TimeUnit;
 
 import io.jvs.core.bridge.BridgePort;
 import io.jvs.datapath.Log;
+import io.jvs.datapath.reactor.ReactorOsThread;
 import io.jvs.datapath.reactor.ReactorThread;
 import io.netty.channel.IoEvent;
 import io.netty.channel.IoRegistration;
@@ -104,7 +105,9 @@ public abstract class DevicePort extends BridgePort implements EpollIoHandle {
     public final void handle(IoRegistration reg, IoEvent event) {
         // Nothing may escape: an exception here would kill the event loop and every port on it.
         try {
-            receiveBurst(reactor, System.nanoTime());
+            long now = System.nanoTime();
+            ReactorOsThread.markActive(now);
+            receiveBurst(reactor, now);
         } catch (Throwable t) {
             errors++;
             long suppressed = ERROR_LOG.admit(System.nanoTime());
