@@ -90,6 +90,12 @@ public final class LibC {
     // int recvmmsg(int fd, struct mmsghdr *vec, unsigned int vlen, int flags, struct timespec *timeout)
     private static final MethodHandle RECVMMSG = downcall("recvmmsg",
         FunctionDescriptor.of(JAVA_INT, JAVA_INT, JAVA_LONG, JAVA_INT, JAVA_INT, JAVA_LONG), ERRNO);
+    // void *mmap(void *addr, size_t len, int prot, int flags, int fd, off_t off)
+    private static final MethodHandle MMAP = downcall("mmap",
+        FunctionDescriptor.of(JAVA_LONG, JAVA_LONG, JAVA_LONG, JAVA_INT, JAVA_INT, JAVA_INT, JAVA_LONG), ERRNO);
+    // int munmap(void *addr, size_t len)
+    private static final MethodHandle MUNMAP =
+        downcall("munmap", FunctionDescriptor.of(JAVA_INT, JAVA_LONG, JAVA_LONG), ERRNO);
     // int sendmmsg(int fd, struct mmsghdr *vec, unsigned int vlen, int flags)
     private static final MethodHandle SENDMMSG = downcall("sendmmsg",
         FunctionDescriptor.of(JAVA_INT, JAVA_INT, JAVA_LONG, JAVA_INT, JAVA_INT), ERRNO);
@@ -361,6 +367,51 @@ public final class LibC {
                 throw NativeException.of("getsockopt " + what, errno(state));
             }
             return v.get(JAVA_LONG, 0);
+        } catch (NativeException e) {
+            throw e;
+        } catch (Throwable t) {
+            throw rethrow(t);
+        }
+    }
+
+    public static final int PROT_READ = 1, PROT_WRITE = 2, MAP_SHARED = 1;
+
+    /** mmap(2) of {@code length} bytes of {@code fd} at offset 0; the address. */
+    public static long mmap(int fd, long length, int prot, int flags, String what) throws NativeException {
+        try (Arena arena = Arena.ofConfined()) {
+            MemorySegment state = allocateCallState(arena);
+            long addr = (long) MMAP.invokeExact(state, 0L, length, prot, flags, fd, 0L);
+            if (addr == -1L) {
+                throw NativeException.of("mmap " + what, errno(state));
+            }
+            return addr;
+        } catch (NativeException e) {
+            throw e;
+        } catch (Throwable t) {
+            throw rethrow(t);
+        }
+    }
+
+    /** munmap(2); returns 0 or -errno. */
+    public static int munmap(long address, long length) {
+        try (Arena arena = Arena.ofConfined()) {
+            MemorySegment state = allocateCallState(arena);
+            int rc = (int) MUNMAP.invokeExact(state, address, length);
+            return rc < 0 ? -errno(state) : rc;
+        } catch (Throwable t) {
+            throw rethrow(t);
+        }
+    }
+
+    /** setsockopt(2) of a struct given as raw bytes. */
+    public static void setsockoptBytes(int fd, int level, int name, MemorySegment value, String what)
+            throws NativeException {
+        try (Arena arena = Arena.ofConfined()) {
+            MemorySegment state = allocateCallState(arena);
+            int rc = (int) SETSOCKOPT.invokeExact(state, fd, level, name, value.address(), (int) value.byteSize());
+            if (rc < 0) {
+                throw NativeException.of("setsockopt " + what, errno(state));
+            }
         } catch (NativeException e) {
             throw e;
         } catch (Throwable t) {

@@ -75,9 +75,11 @@ public final class PacketSocket implements AutoCloseable {
     private final MemorySegment iovecs;
     private final MemorySegment controls;
     private volatile int fd;
+    private final RxRing ring; // null: frames are read with recvmmsg
 
-    private PacketSocket(int fd, String ifname, int ifindex, int maxBurst) {
+    private PacketSocket(int fd, String ifname, int ifindex, int maxBurst, RxRing ring) {
         this.fd = fd;
+        this.ring = ring;
         this.ifname = ifname;
         this.ifindex = ifindex;
         this.maxBurst = maxBurst;
@@ -99,6 +101,15 @@ public final class PacketSocket implements AutoCloseable {
 
     /** Opens a socket on {@code ifname} in the current namespace (use {@link Netns#call} for another one). */
     public static PacketSocket open(String ifname, int maxBurst) throws IOException {
+        return open(ifname, maxBurst, 0);
+    }
+
+    /**
+     * Opens a socket on {@code ifname} in the current namespace with, when {@code ringFrames} &gt; 0, a receive ring
+     * of that many slots ({@link #rxRing}); frames then arrive in the ring, and only frames too big for a slot
+     * through {@link #receiveBurst}.
+     */
+    public static PacketSocket open(String ifname, int maxBurst, int ringFrames) throws IOException {
         if (maxBurst < 1 || maxBurst > 1024) {
             throw new IllegalArgumentException("maxBurst=" + maxBurst + " outside 1..1024");
         }
@@ -106,6 +117,7 @@ public final class PacketSocket implements AutoCloseable {
         // Protocol 0 at socket() time: the socket receives nothing until bind() names the protocol and the device,
         // so no frame from another interface slips into the queue in between.
         int fd = LibC.socket(LibC.AF_PACKET, LibC.SOCK_RAW | LibC.SOCK_NONBLOCK | LibC.SOCK_CLOEXEC, 0);
+        RxRing ring = null;
         try {
             LibC.setsockoptInt(fd, SOL_PACKET, PACKET_VNET_HDR, 1, "PACKET_VNET_HDR " + ifname);
             LibC.setsockoptInt(fd, SOL_PACKET, PACKET_AUXDATA, 1, "PACKET_AUXDATA " + ifname);
@@ -114,6 +126,7 @@ public final class PacketSocket implements AutoCloseable {
             if (LibC.setsockoptInt(fd, LibC.SOL_SOCKET, LibC.SO_RCVBUFFORCE, RECEIVE_BUFFER_BYTES) < 0) {
                 LibC.setsockoptInt(fd, LibC.SOL_SOCKET, LibC.SO_RCVBUF, RECEIVE_BUFFER_BYTES, "SO_RCVBUF " + ifname);
             }
+            ring = ringFrames > 0 ? RxRing.create(fd, ringFrames, ifname) : null;
             try (Arena scratch = Arena.ofConfined()) {
                 MemorySegment sll = scratch.allocate(SOCKADDR_LL_SIZE, 8);
                 sll.set(JAVA_SHORT, 0, (short) LibC.AF_PACKET);
@@ -121,9 +134,12 @@ public final class PacketSocket implements AutoCloseable {
                 sll.set(JAVA_INT, 4, ifindex);
                 LibC.bind(fd, sll, SOCKADDR_LL_SIZE, ifname + " (ifindex " + ifindex + ")");
             }
-            return new PacketSocket(fd, ifname, ifindex, maxBurst);
+            return new PacketSocket(fd, ifname, ifindex, maxBurst, ring);
         } catch (IOException | RuntimeException e) {
             LibC.close(fd);
+            if (ring != null) {
+                ring.unmap();
+            }
             throw e;
         }
     }
@@ -322,7 +338,15 @@ public final class PacketSocket implements AutoCloseable {
         }
         if (f >= 0) {
             LibC.close(f);
+            if (ring != null) {
+                ring.unmap();
+            }
         }
+    }
+
+    /** The receive ring, or null when the socket was opened without one. */
+    public RxRing rxRing() {
+        return ring;
     }
 
     @Override

@@ -7,6 +7,7 @@ import io.jvs.core.bridge.Forwarder;
 import io.jvs.datapath.linux.Errno;
 import io.jvs.datapath.linux.Netdev;
 import io.jvs.datapath.linux.PacketSocket;
+import io.jvs.datapath.linux.RxRing;
 import io.jvs.datapath.reactor.PacketPool;
 import io.jvs.datapath.reactor.ReactorThread;
 
@@ -22,17 +23,29 @@ public final class SystemPort extends DevicePort {
     private volatile PacketSocket socket;
     private long kernelDrops; // control thread
     private final PacketSocket.TxBatch[] batches; // one per reactor thread, each touched only by its thread
+    /** Receive ring slots per port (0: read with recvmmsg only). Ring memory: RING_FRAMES x 2 KiB. */
+    public static final int RING_FRAMES = 2048;
+    private final int ringFrames;
+    // Scratch for reading one frame that did not fit a ring slot (reader thread only).
+    private final long[] oneAddress = new long[1];
+    private final int[] oneLength = new int[1];
+    private final int[] oneTci = new int[1];
 
     public SystemPort(String name, ReactorThread reactor, int threads) {
+        this(name, reactor, threads, RING_FRAMES);
+    }
+
+    public SystemPort(String name, ReactorThread reactor, int threads, int ringFrames) {
         super(name, reactor, threads);
         batches = new PacketSocket.TxBatch[threads];
+        this.ringFrames = ringFrames;
     }
 
     @Override
     protected int openDevice() throws IOException {
         Netdev.setUp(null, name());
         setMtu(Netdev.mtu(null, name()));
-        PacketSocket s = PacketSocket.open(name(), PacketPool.MAX_BURST);
+        PacketSocket s = PacketSocket.open(name(), PacketPool.MAX_BURST, ringFrames);
         socket = s;
         return s.fd();
     }
@@ -53,6 +66,11 @@ public final class SystemPort extends DevicePort {
             return;
         }
         PacketPool pool = t.pool();
+        RxRing ring = s.rxRing();
+        if (ring != null) {
+            receiveRing(t, s, ring, pool, nowNs);
+            return;
+        }
         int n = s.receiveBurst(pool.slotAddresses(), PacketPool.SLOT_CAPACITY, PacketPool.MAX_BURST, t.lengths,
                 t.vlanTci);
         if (n < 0) {
@@ -90,6 +108,54 @@ public final class SystemPort extends DevicePort {
             }
         }
         return kernelDrops;
+    }
+
+    /**
+     * Forwards up to a burst of frames where the kernel put them in the ring, then flushes the outputs (which may
+     * still point into the ring) and only then hands the slots back.
+     */
+    private void receiveRing(ReactorThread t, PacketSocket s, RxRing ring, PacketPool pool, long nowNs) {
+        Forwarder f = t.forwarder();
+        int first = ring.head();
+        int n = 0;
+        while (n < PacketPool.MAX_BURST && ring.ready()) {
+            int status = ring.status();
+            if ((status & RxRing.TP_STATUS_COPY) != 0) {
+                receiveOne(t, s, pool, n, nowNs); // too big for a slot: the whole frame waits on the socket
+            } else if (ring.snapLength() < ring.wireLength()) {
+                counters().received(t.index(), ring.wireLength());
+                counters().drop(t.index(), DropReason.TRUNCATED);
+            } else {
+                f.receive(this, ring.buffer(), ring.vnetOffset(), ring.snapLength() + PacketSocket.VNET_HDR_SIZE,
+                        ring.vlanTci(status), nowNs);
+            }
+            ring.advance();
+            n++;
+        }
+        f.flush();
+        ring.release(first, n);
+        if (n == 0) {
+            // Woken with an empty ring: an error to collect (the device went away) or a big frame queued on the
+            // socket before its slot was marked; either way the socket says which.
+            receiveOne(t, s, pool, 0, nowNs);
+            f.flush();
+        }
+    }
+
+    private void receiveOne(ReactorThread t, PacketSocket s, PacketPool pool, int slot, long nowNs) {
+        oneAddress[0] = pool.slotAddresses()[slot];
+        int r = s.receiveBurst(oneAddress, PacketPool.SLOT_CAPACITY, 1, oneLength, oneTci);
+        if (r < 0) {
+            if (r != -Errno.EAGAIN && r != -Errno.EINTR) {
+                markDown("receive failed: " + Errno.name(-r));
+            }
+        } else if (r == 1) {
+            if (oneLength[0] < 0) {
+                counters().drop(t.index(), DropReason.TRUNCATED);
+            } else {
+                t.forwarder().receive(this, pool.buffer(), pool.slotOffset(slot), oneLength[0], oneTci[0], nowNs);
+            }
+        }
     }
 
     @Override

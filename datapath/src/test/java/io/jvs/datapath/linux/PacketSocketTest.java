@@ -185,6 +185,70 @@ class PacketSocketTest {
      * Writes virtio header + test frame into {@code tx}: broadcast destination, {@code src}, an 802.1Q tag when
      * {@code tci >= 0}, ethertype 0x88B5, then {@code seq} and zeros up to {@code length} bytes. Returns the length.
      */
+    /** Waits for the ring's head slot to be handed to us; its status. */
+    private static int awaitRing(RxRing ring, long timeoutMs) throws InterruptedException {
+        long deadline = System.nanoTime() + timeoutMs * 1_000_000L;
+        while (!ring.ready()) {
+            if (System.nanoTime() > deadline) {
+                throw new AssertionError("nothing arrived in the ring within " + timeoutMs + " ms");
+            }
+            Thread.sleep(1);
+        }
+        return ring.status();
+    }
+
+    @Test
+    void ringShouldDeliverFramesInPlaceWithTheirTagAndHandSlotsBack() throws Exception {
+        PacketSocket sender = open(vethA);
+        PacketSocket receiver = Netns.call(ns, () -> PacketSocket.open(vethB, BURST, 64));
+        sockets.add(receiver);
+        RxRing ring = receiver.rxRing();
+        assertTrue(ring.frames() >= 64);
+        long src = LinuxTestSupport.randomMac();
+        int tci = (5 << 13) | 42;
+        for (int seq = 0; seq < 3 * ring.frames(); seq++) { // wraps around the ring twice
+            int length = testFrame(src, seq == 7 ? tci : -1, 80, seq & 0x7f);
+            assertEquals(FRAME + length, sender.send(tx.addressOffset(), FRAME + length));
+            int slot = ring.head();
+            int status = awaitRing(ring, 5000);
+            UnsafeBuffer b = ring.buffer();
+            int vnet = ring.vnetOffset();
+            assertEquals(src, LinuxTestSupport.mac(b, vnet + FRAME + 6));
+            if (seq == 7) {
+                assertEquals(tci, ring.vlanTci(status), "TCI from the ring header");
+                assertEquals(length - 4, ring.snapLength(), "the tag is stripped");
+            } else {
+                assertEquals(-1, ring.vlanTci(status));
+                assertEquals(length, ring.snapLength());
+            }
+            assertEquals(seq & 0x7f, b.getByte(vnet + FRAME + 14));
+            ring.advance();
+            ring.release(slot, 1);
+        }
+    }
+
+    @Test
+    void ringShouldHandFramesTooBigForASlotToTheSocket() throws Exception {
+        run("ip", "-n", ns, "link", "set", vethA, "mtu", "9000");
+        run("ip", "-n", ns, "link", "set", vethB, "mtu", "9000");
+        PacketSocket sender = open(vethA);
+        PacketSocket receiver = Netns.call(ns, () -> PacketSocket.open(vethB, BURST, 64));
+        sockets.add(receiver);
+        RxRing ring = receiver.rxRing();
+        int length = 6000;
+        int header = testFrame(LinuxTestSupport.randomMac(), -1, 64, 9);
+        UnsafeBuffer big = LinuxTestSupport.directBuffer(FRAME + length);
+        big.putBytes(0, tx, 0, FRAME + header); // the test frame's headers, then zeros up to 6000 bytes
+        assertEquals(FRAME + length, sender.send(big.addressOffset(), FRAME + length));
+        int status = awaitRing(ring, 5000);
+        assertTrue((status & RxRing.TP_STATUS_COPY) != 0, "slot marked TP_STATUS_COPY");
+        UnsafeBuffer slots8k = LinuxTestSupport.directBuffer(8192 + 64);
+        long[] one = {slots8k.addressOffset()};
+        assertEquals(1, receiver.receiveBurst(one, 8192, 1, lengths, vlanTci), "the whole frame waits on the socket");
+        assertEquals(FRAME + length, lengths[0]);
+        assertEquals(9, slots8k.getByte(FRAME + 14));
+    }
+
     private int testFrame(long src, int tci, int length, int seq) {
         tx.setMemory(0, FRAME + length, (byte) 0);
         LinuxTestSupport.putMac(tx, FRAME, 0xFFFF_FFFF_FFFFL);
