@@ -124,6 +124,12 @@ public final class RxRing {
         return (status & TP_STATUS_VLAN_VALID) != 0 ? buffer.getShort(base(head) + TP_VLAN_TCI) & 0xffff : -1;
     }
 
+    /** The stripped 802.1Q TCI of the frame whose virtio header is at {@code vnetOffset}, or -1. */
+    public int vlanTci(int status, int vnetOffset) {
+        int slotBase = vnetOffset - vnetOffset % FRAME_SIZE;
+        return (status & TP_STATUS_VLAN_VALID) != 0 ? buffer.getShort(slotBase + TP_VLAN_TCI) & 0xffff : -1;
+    }
+
     public void advance() {
         head = head + 1 == frames ? 0 : head + 1;
     }

@@ -103,10 +103,13 @@ public final class InternalPort extends DevicePort {
         }
         Forwarder f = t.forwarder();
         UnsafeBuffer buf = pool.buffer();
-        for (int i = 0; i < n; i++) {
-            f.receive(this, buf, pool.slotOffset(i), t.lengths[i], -1, nowNs);
+        try {
+            for (int i = 0; i < n; i++) {
+                f.receive(this, buf, pool.slotOffset(i), t.lengths[i], -1, nowNs);
+            }
+        } finally {
+            f.flush(); // queued frames point into the slots the next burst reuses
         }
-        f.flush();
     }
 
     @Override

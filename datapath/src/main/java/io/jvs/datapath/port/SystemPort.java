@@ -81,14 +81,17 @@ public final class SystemPort extends DevicePort {
         }
         Forwarder f = t.forwarder();
         UnsafeBuffer buf = pool.buffer();
-        for (int i = 0; i < n; i++) {
-            if (t.lengths[i] < 0) {
-                counters().drop(t.index(), DropReason.TRUNCATED);
-            } else {
-                f.receive(this, buf, pool.slotOffset(i), t.lengths[i], t.vlanTci[i], nowNs);
+        try {
+            for (int i = 0; i < n; i++) {
+                if (t.lengths[i] < 0) {
+                    counters().drop(t.index(), DropReason.TRUNCATED);
+                } else {
+                    f.receive(this, buf, pool.slotOffset(i), t.lengths[i], t.vlanTci[i], nowNs);
+                }
             }
+        } finally {
+            f.flush(); // queued frames point into the slots the next burst reuses
         }
-        f.flush();
     }
 
     @Override
@@ -118,22 +121,31 @@ public final class SystemPort extends DevicePort {
         Forwarder f = t.forwarder();
         int first = ring.head();
         int n = 0;
-        while (n < PacketPool.MAX_BURST && ring.ready()) {
-            int status = ring.status();
-            if ((status & RxRing.TP_STATUS_COPY) != 0) {
-                receiveOne(t, s, pool, n, nowNs); // too big for a slot: the whole frame waits on the socket
-            } else if (ring.snapLength() < ring.wireLength()) {
-                counters().received(t.index(), ring.wireLength());
-                counters().drop(t.index(), DropReason.TRUNCATED);
-            } else {
-                f.receive(this, ring.buffer(), ring.vnetOffset(), ring.snapLength() + PacketSocket.VNET_HDR_SIZE,
-                        ring.vlanTci(status), nowNs);
+        try {
+            while (n < PacketPool.MAX_BURST && ring.ready()) {
+                int status = ring.status();
+                // Advance first: a frame that makes the forwarder throw is still handed back below.
+                int vnetOffset = ring.vnetOffset();
+                int snap = ring.snapLength();
+                int wire = ring.wireLength();
+                ring.advance();
+                n++;
+                if ((status & RxRing.TP_STATUS_COPY) != 0) {
+                    receiveOne(t, s, pool, n - 1, nowNs); // too big for a slot: the whole frame waits on the socket
+                } else if (snap < wire) {
+                    counters().received(t.index(), wire);
+                    counters().drop(t.index(), DropReason.TRUNCATED);
+                } else {
+                    f.receive(this, ring.buffer(), vnetOffset, snap + PacketSocket.VNET_HDR_SIZE,
+                            ring.vlanTci(status, vnetOffset), nowNs);
+                }
             }
-            ring.advance();
-            n++;
+        } finally {
+            // Whatever happened, send what was queued (it may point into the ring) and give the slots back, or the
+            // ring would stay full and the port deaf.
+            f.flush();
+            ring.release(first, n);
         }
-        f.flush();
-        ring.release(first, n);
         if (n == 0) {
             // Woken with an empty ring: an error to collect (the device went away) or a big frame queued on the
             // socket before its slot was marked; either way the socket says which.
