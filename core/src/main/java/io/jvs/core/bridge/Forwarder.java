@@ -152,6 +152,7 @@ public final class Forwarder {
             replay(hit, src, frameLen);
         } else {
             actions = scratch;
+            scratch.clear(); // normally empty already; not after a frame that threw half-way
             forward(in, buf, frameOff, frameLen, wireVid, 0);
             if (cache != null && !scratch.overflow) {
                 cache.install(in, dst, src, wireVid, etherType, gen, scratch);
