@@ -5,8 +5,12 @@ import java.util.List;
 
 import io.jvs.datapath.control.Cli;
 import io.jvs.datapath.control.Daemon;
+import io.jvs.datapath.replay.ReplayCommand;
 
-/** Entry point behind ./jvs: {@code daemon ...} runs the switch, anything else is a CLI command. */
+/**
+ * Entry point behind ./jvs: {@code daemon ...} runs the switch, {@code replay ...} runs captures through a db offline,
+ * anything else is a CLI command.
+ */
 public final class Main {
     private Main() {
     }
@@ -21,6 +25,8 @@ public final class Main {
                 System.err.println(e.getMessage());
                 status = 2;
             }
+        } else if (!list.isEmpty() && list.get(0).equals("replay")) {
+            status = ReplayCommand.run(list.subList(1, list.size()), System.out, System.err);
         } else {
             status = Cli.run(list, System.out, System.err);
         }
