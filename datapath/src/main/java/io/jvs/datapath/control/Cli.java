@@ -28,7 +28,9 @@ public final class Cli {
               show                           dump-ports BR
               fdb/show BR                    fdb/flush [BR]
               dpctl/show                     reactor threads, their ports and flow caches
-            other forms: jvs daemon [--rundir DIR] [--db FILE] [--threads N] | jvs demo | jvs test
+            other forms: jvs daemon [--rundir DIR] [--db FILE] [--threads N] [--busy-poll-us N]
+                         jvs replay --db CONF.json --in PORT=FILE.pcap [--in ...] --out DIR
+                         jvs demo | jvs test | jvs bench
             the control socket is DIR/jvs.sock; DIR is --rundir, else $JVS_RUNDIR, else /run/jvs
             """;
 
