@@ -125,19 +125,23 @@ public final class Forwarder {
             hdrLen = Math.max(0, hdrLen - VlanHeader.LENGTH);
         }
 
+        if ((flags & VirtioNetHeader.FLAG_NEEDS_CSUM) != 0
+                && (csumStart < 0 || csumStart + csumOffset + 2 > frameLen)) {
+            c.drop(thread, DropReason.BAD_CSUM_OFFSET);
+            return;
+        }
         if (gsoType == VirtioNetHeader.GSO_NONE) {
             if (frameLen > in.mtu() + EthernetHeader.LENGTH) {
                 c.drop(thread, DropReason.OVERSIZE);
                 return;
             }
-            if ((flags & VirtioNetHeader.FLAG_NEEDS_CSUM) != 0
-                    && (csumStart < 0 || csumStart + csumOffset + 2 > frameLen)) {
-                c.drop(thread, DropReason.BAD_CSUM_OFFSET);
+        } else {
+            // Each segment repeats the headers: headers + gso_size must fit the MTU, or every segment is too big.
+            int headers = GsoSegmenter.headersLength(buf, frameOff, frameLen, gsoType);
+            if (gsoSize == 0 || headers < 0 || headers - EthernetHeader.LENGTH + gsoSize > in.mtu()) {
+                c.drop(thread, DropReason.GSO_MALFORMED);
                 return;
             }
-        } else if (gsoSize == 0 || gsoSize > in.mtu()) {
-            c.drop(thread, DropReason.GSO_MALFORMED);
-            return;
         }
 
         this.nowNs = nowNs;

@@ -55,6 +55,39 @@ public final class GsoSegmenter {
      * @param maxSegmentBytes the largest segment (Ethernet header to end of payload) this instance can build, e.g.
      *                        9216 for jumbo frames. The scratch buffer is allocated once, here.
      */
+    /**
+     * The bytes of Ethernet, IP and TCP/UDP headers in front of the payload of an untagged GSO super-frame: what each
+     * segment repeats. Returns -1 when the headers do not parse (segment() would refuse the frame as well). Lets a
+     * caller check that headers + gso_size fit the MTU before accepting the super-frame.
+     */
+    public static int headersLength(DirectBuffer buf, int frameOff, int frameLen, int gsoType) {
+        int base = VirtioNetHeader.gsoBaseType(gsoType);
+        boolean tcp = base == VirtioNetHeader.GSO_TCPV4 || base == VirtioNetHeader.GSO_TCPV6;
+        if (!tcp && base != VirtioNetHeader.GSO_UDP_L4) {
+            return -1;
+        }
+        int ipOff = frameOff + EthernetHeader.LENGTH;
+        int etherType = frameLen >= EthernetHeader.LENGTH ? EthernetHeader.etherType(buf, frameOff) : -1;
+        int ipHeaderLength;
+        if (etherType == EthernetHeader.ETH_P_IPV4 && frameLen >= EthernetHeader.LENGTH + Ipv4Header.MIN_LENGTH) {
+            ipHeaderLength = Ipv4Header.headerLength(buf, ipOff);
+        } else if (etherType == EthernetHeader.ETH_P_IPV6 && frameLen >= EthernetHeader.LENGTH + Ipv6Header.LENGTH) {
+            ipHeaderLength = Ipv6Header.LENGTH;
+        } else {
+            return -1;
+        }
+        int l4Off = ipOff + ipHeaderLength;
+        int l4HeaderLength = UdpHeader.LENGTH;
+        if (tcp) {
+            if (l4Off + TcpHeader.MIN_LENGTH > frameOff + frameLen) {
+                return -1;
+            }
+            l4HeaderLength = TcpHeader.headerLength(buf, l4Off);
+        }
+        int total = l4Off + l4HeaderLength - frameOff;
+        return ipHeaderLength < Ipv4Header.MIN_LENGTH || total > frameLen ? -1 : total;
+    }
+
     public GsoSegmenter(final int maxSegmentBytes) {
         if (maxSegmentBytes < MIN_SEGMENT_BYTES || maxSegmentBytes > MAX_SEGMENT_BYTES) {
             throw new IllegalArgumentException("maxSegmentBytes=" + maxSegmentBytes + " outside "

@@ -6,14 +6,13 @@ import io.jvs.core.bridge.DropReason;
 import io.jvs.core.bridge.Forwarder;
 import io.jvs.core.bridge.PortCounters;
 
-import org.junit.jupiter.api.Disabled;
 import org.junit.jupiter.api.Test;
 
 /**
  * Minimal reproducers of problems the corpus found in the main code, kept disabled (the build stays green) until the
  * code is fixed. Each asserts the behaviour we expect; enable it with the fix.
  */
-class KnownIssuesTest {
+class FixedIssuesTest {
     static void receive(MalformedFrameCorpusTest.Rig rig, byte[] vnet, byte[] frame) {
         rig.buf.putBytes(Forwarder.HEADROOM, vnet);
         rig.buf.putBytes(Forwarder.HEADROOM + 10, frame);
@@ -25,7 +24,6 @@ class KnownIssuesTest {
      * port every segment is 14 + 40 + 1500 bytes: the super-frame is admitted, passed whole to offload outputs, and
      * every segment is dropped as oversize on the others.
      */
-    @Disabled("bug: Forwarder.receive admits GSO super-frames whose segments (headers + gso_size) exceed the MTU")
     @Test
     void shouldRejectASuperFrameWhoseSegmentsCannotFitTheMtu() {
         MalformedFrameCorpusTest.Rig rig = new MalformedFrameCorpusTest.Rig();
@@ -41,7 +39,6 @@ class KnownIssuesTest {
      * shifted to -2 when the tag is stripped, and the offload-taking output gets a virtio header with csum_start
      * 0xfffe, which the kernel rejects.
      */
-    @Disabled("bug: Forwarder.receive does not validate csum_start/csum_offset of GSO frames; a tagged one gets csum_start -2")
     @Test
     void shouldNotPassANegativeCsumStartToAnOffloadOutput() {
         MalformedFrameCorpusTest.Rig rig = new MalformedFrameCorpusTest.Rig();
