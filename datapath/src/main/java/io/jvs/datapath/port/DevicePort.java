@@ -4,7 +4,10 @@ import java.io.IOException;
 import java.util.concurrent.TimeUnit;
 
 import io.jvs.core.bridge.BridgePort;
+import io.jvs.core.bridge.DropReason;
+import io.jvs.core.bridge.Forwarder;
 import io.jvs.datapath.Log;
+import io.jvs.datapath.reactor.PacketPool;
 import io.jvs.datapath.reactor.ReactorOsThread;
 import io.jvs.datapath.reactor.ReactorThread;
 import io.netty.channel.IoEvent;
@@ -12,6 +15,8 @@ import io.netty.channel.IoRegistration;
 import io.netty.channel.epoll.EpollIoHandle;
 import io.netty.channel.epoll.EpollIoOps;
 import io.netty.channel.unix.FileDescriptor;
+
+import org.agrona.concurrent.UnsafeBuffer;
 
 /**
  * A port backed by a kernel fd (a TAP or an AF_PACKET socket), whose receive side runs on one reactor thread.
@@ -43,6 +48,28 @@ public abstract class DevicePort extends BridgePort implements EpollIoHandle {
 
     /** Reads up to one burst and forwards it (reactor thread). */
     protected abstract void receiveBurst(ReactorThread thread, long nowNs);
+
+    /**
+     * Forwards the {@code n} frames a burst read into the thread's pool slots (lengths in {@code t.lengths}, -1 for
+     * a frame cut short; stripped VLAN tags in {@code vlanTci}, or none when null), then flushes what the burst queued
+     * for transmission, even when a frame threw: queued frames point into the slots the next burst reuses.
+     */
+    protected final void forwardSlots(ReactorThread t, int n, int[] vlanTci, long nowNs) {
+        Forwarder f = t.forwarder();
+        PacketPool pool = t.pool();
+        UnsafeBuffer buf = pool.buffer();
+        try {
+            for (int i = 0; i < n; i++) {
+                if (t.lengths[i] < 0) {
+                    counters().drop(t.index(), DropReason.TRUNCATED);
+                } else {
+                    f.receive(this, buf, pool.slotOffset(i), t.lengths[i], vlanTci == null ? -1 : vlanTci[i], nowNs);
+                }
+            }
+        } finally {
+            f.flush();
+        }
+    }
 
     /** The reactor thread that reads this port. */
     public int reactorIndex() {

@@ -2,7 +2,6 @@ package io.jvs.datapath.port;
 
 import java.io.IOException;
 
-import io.jvs.core.bridge.Forwarder;
 import io.jvs.datapath.Log;
 import io.jvs.datapath.linux.Errno;
 import io.jvs.datapath.linux.Netdev;
@@ -101,15 +100,7 @@ public final class InternalPort extends DevicePort {
                 break;
             }
         }
-        Forwarder f = t.forwarder();
-        UnsafeBuffer buf = pool.buffer();
-        try {
-            for (int i = 0; i < n; i++) {
-                f.receive(this, buf, pool.slotOffset(i), t.lengths[i], -1, nowNs);
-            }
-        } finally {
-            f.flush(); // queued frames point into the slots the next burst reuses
-        }
+        forwardSlots(t, n, null, nowNs);
     }
 
     @Override

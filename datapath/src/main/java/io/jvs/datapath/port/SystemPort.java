@@ -79,19 +79,7 @@ public final class SystemPort extends DevicePort {
             }
             return;
         }
-        Forwarder f = t.forwarder();
-        UnsafeBuffer buf = pool.buffer();
-        try {
-            for (int i = 0; i < n; i++) {
-                if (t.lengths[i] < 0) {
-                    counters().drop(t.index(), DropReason.TRUNCATED);
-                } else {
-                    f.receive(this, buf, pool.slotOffset(i), t.lengths[i], t.vlanTci[i], nowNs);
-                }
-            }
-        } finally {
-            f.flush(); // queued frames point into the slots the next burst reuses
-        }
+        forwardSlots(t, n, t.vlanTci, nowNs);
     }
 
     @Override
