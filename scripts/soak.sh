@@ -38,7 +38,8 @@ done
 [[ "$SECONDS_RUN" =~ ^[0-9]+$ ]] && [ "$SECONDS_RUN" -ge 10 ] || { echo "soak: --seconds must be >= 10" >&2; exit 2; }
 if [ -z "$INTERVAL" ]; then INTERVAL=$(( SECONDS_RUN / 10 )); [ "$INTERVAL" -gt 5 ] && INTERVAL=5; [ "$INTERVAL" -lt 2 ] && INTERVAL=2; fi
 [ "$(id -u)" = 0 ] || { echo "soak: needs root (namespaces, veth pairs)" >&2; exit 2; }
-for t in iperf3 jcmd ip; do command -v $t >/dev/null || { echo "soak: $t missing (scripts/install-deps.sh)" >&2; exit 2; }; done
+JCMD="${JAVA_HOME:+$JAVA_HOME/bin/}jcmd"; [ -x "$JCMD" ] || JCMD=jcmd
+for t in iperf3 "$JCMD" ip; do command -v $t >/dev/null || { echo "soak: $t missing (scripts/install-deps.sh)" >&2; exit 2; }; done
 
 P="jvk$(printf '%04x' $((RANDOM * 2 + RANDOM % 2)) | cut -c1-4)"
 NS_S=${P}s
@@ -61,7 +62,7 @@ cleanup() {
 trap cleanup EXIT
 trap 'exit 130' INT TERM
 
-J() { JVS_NO_BUILD=1 timeout 20 "$ROOT/jvs" --rundir "$RUN" "$@"; }
+J() { JVS_NO_BUILD=1 nice -n -10 timeout 20 "$ROOT/jvs" --rundir "$RUN" "$@"; }
 die() { echo "soak: $*" >&2; [ -f "$RUN/daemon.log" ] && tail -20 "$RUN/daemon.log" >&2; exit 2; }
 
 ip netns add "$NS_S" || die "cannot create namespace $NS_S"
@@ -95,7 +96,7 @@ done
 heap_after_gc() {
   # one jcmd (a JVM start, seconds on a loaded 2-vCPU box) for both commands
   printf 'GC.run\nGC.heap_info\n' >"$WORK/jcmd.txt"
-  jcmd "$DPID" -f "$WORK/jcmd.txt" 2>/dev/null | sed -n 's/.* total [0-9]*K, used \([0-9]*\)K.*/\1/p' | awk '{s+=$1} END {print s+0}'
+  nice -n -10 "$JCMD" "$DPID" -f "$WORK/jcmd.txt" 2>/dev/null | sed -n 's/.* total [0-9]*K, used \([0-9]*\)K.*/\1/p' | awk '{s+=$1} END {print s+0}'
 }
 status_kb() { awk -v k="$1:" '$1 == k {print $2}' "/proc/$DPID/status"; }
 # dump-ports br0 -> "rx tx drops kernel_drops txlost" totals, and per-port "name rx tx" lines into $1
