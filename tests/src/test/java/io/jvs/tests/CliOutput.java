@@ -150,6 +150,24 @@ public final class CliOutput {
         return new PortStats(port, rxP, rxB, txP, txB, txErr, drops);
     }
 
+    /** The bridge line of {@code dump-ports BR}: "bridge BR: N ports, mac entries USED/CAPACITY, learn_full=N". */
+    public record BridgeStats(String bridge, int ports, int macEntries, int macCapacity, long learnFull) {}
+
+    private static final Pattern BRIDGE_STATS = Pattern.compile(
+            "^\\s*bridge\\s+\"?([^\"\\s:]+)\"?\\s*:\\s*(\\d+) ports?,\\s*mac entries (\\d+)/(\\d+),\\s*learn_full=(\\d+)");
+
+    /** {@code dump-ports BR}: its bridge line (the port blocks are {@link #dumpPorts(String)}). */
+    public static BridgeStats bridgeStats(String text) {
+        for (String line : text.lines().toList()) {
+            Matcher m = BRIDGE_STATS.matcher(line);
+            if (m.find()) {
+                return new BridgeStats(m.group(1), Integer.parseInt(m.group(2)), Integer.parseInt(m.group(3)),
+                        Integer.parseInt(m.group(4)), Long.parseLong(m.group(5)));
+            }
+        }
+        throw new AssertionError("dump-ports has no 'bridge BR: N ports, mac entries N/N, learn_full=N' line:\n" + text);
+    }
+
     // ---- fdb/show -----------------------------------------------------------------------------------------------
 
     /** One learned MAC from {@code fdb/show}. */

@@ -62,6 +62,14 @@ public final class JvsDaemon {
         return rundir.resolve("daemon.log");
     }
 
+    /** The daemon JVM's PID (the launcher execs java), for /proc and jcmd. */
+    public long pid() {
+        if (!running()) {
+            throw new IllegalStateException("daemon not running in " + rundir);
+        }
+        return process.pid();
+    }
+
     public boolean running() {
         return process != null && process.isAlive();
     }

@@ -95,4 +95,16 @@ public final class RawFrames {
         System.arraycopy(targetIp, 0, f, arp + 24, 4);
         return f;
     }
+
+    /**
+     * A broadcast ARP request for {@code targetIp} from {@code srcMac}, untagged: dst(6) src(6) 0x0806 ARP(28),
+     * padded to the 60-byte minimum.
+     */
+    public static byte[] arpRequest(byte[] srcMac, byte[] senderIp, byte[] targetIp) {
+        byte[] tagged = taggedArpRequest(0, srcMac, senderIp, targetIp);
+        byte[] f = new byte[60];
+        System.arraycopy(tagged, 0, f, 0, 12);
+        System.arraycopy(tagged, 16, f, 12, 44);
+        return f;
+    }
 }
