@@ -266,21 +266,29 @@ public final class Forwarder {
                 || (vnetFlags & VirtioNetHeader.FLAG_NEEDS_CSUM) != 0;
         ActionList a = actions;
         int pending = 0;
+        boolean oneView = true; // every output sends the same bytes (same wire VLAN)
+        for (int i = 0; i < a.outCount; i++) {
+            // Tagged GSO frames are segmented here rather than trusting every receiver with VLAN-tagged GSO.
+            outPending[i] = offloaded && !(a.outPorts[i].acceptsOffloads() && a.outWireVid[i] < 0);
+            if (outPending[i]) {
+                pending++;
+            }
+            oneView &= a.outWireVid[i] == a.outWireVid[0];
+        }
+        // Transmission may be deferred to the end of the burst only if the buffer will not change again: one view
+        // for all outputs (a flood into one VLAN included) and no software offload work after this pass.
+        boolean deferrable = oneView && pending == 0;
         taggedVid = -1;
         for (int i = 0; i < a.outCount; i++) {
-            BridgePort out = a.outPorts[i];
-            // Tagged GSO frames are segmented here rather than trusting every receiver with VLAN-tagged GSO.
-            if (offloaded && !(out.acceptsOffloads() && a.outWireVid[i] < 0)) {
-                outPending[i] = true;
-                pending++;
+            if (outPending[i]) {
                 continue;
             }
-            outPending[i] = false;
+            BridgePort out = a.outPorts[i];
             if (gsoType != VirtioNetHeader.GSO_NONE && gsoSize > out.mtu()) {
                 out.counters().drop(thread, DropReason.OVERSIZE);
                 continue;
             }
-            send(i, buf, frameOff, frameLen, offloaded, a.outCount == 1);
+            send(i, buf, frameOff, frameLen, offloaded, deferrable);
         }
         if (pending == 0) {
             return;
@@ -318,8 +326,8 @@ public final class Forwarder {
      * Sends the untagged frame at [frameOff, frameOff+frameLen) to output i, pushing, rewriting or popping the tag
      * in place as that output needs ({@link #taggedVid} tracks which form the buffer holds), behind a virtio header
      * that carries the frame's offload metadata when {@code withOffloads}, else says "complete frame". When
-     * {@code deferrable} (the buffer will not change again before the burst ends: the frame has this one output) and
-     * the port batches, the frame is queued for {@link #flush} instead of sent now.
+     * {@code deferrable} (the buffer will not change again before the burst ends) and the port batches, the frame is
+     * queued for {@link #flush} instead of sent now.
      */
     private void send(int i, UnsafeBuffer buf, int frameOff, int frameLen, boolean withOffloads, boolean deferrable) {
         BridgePort out = actions.outPorts[i];
