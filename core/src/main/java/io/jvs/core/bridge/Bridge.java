@@ -160,27 +160,35 @@ public final class Bridge {
 
     /**
      * Records that {@code mac} in {@code vlan} was seen on port {@code portNumber} (forwarding path; no allocation).
+     * On a thread other than the owner, a new or moved MAC is posted to the owner's queue; the return value says
+     * the owner must then be woken with {@link #wakeOwner} (once per burst is enough: the caller batches it).
      */
-    public void learn(int thread, int vlan, long mac, int portNumber, long nowNs) {
+    public boolean learn(int thread, int vlan, long mac, int portNumber, long nowNs) {
         long key = MacTable.key(vlan, mac);
         if (thread == ownerThread) {
             if (macTable.learn(key, portNumber, nowNs) == MacTable.FULL) {
                 learnFull++;
             }
-        } else if (!macTable.refresh(key, portNumber, nowNs)) {
-            MutableDirectBuffer b = learnQueue.buffer();
-            int index = learnQueue.tryClaim(LEARN_MSG, LEARN_MSG_LENGTH);
-            if (index <= 0) {
-                learnQueueFull.incrementAndGet(); // only when the owner is far behind
-                return;
-            }
-            b.putLong(index, key);
-            b.putInt(index + 8, portNumber);
-            learnQueue.commit(index);
-            if (!drainScheduled.get() && drainScheduled.compareAndSet(false, true)) {
-                ownerExecutor.execute(drainTask);
-            }
+            return false;
         }
+        if (macTable.refresh(key, portNumber, nowNs)) {
+            return false;
+        }
+        MutableDirectBuffer b = learnQueue.buffer();
+        int index = learnQueue.tryClaim(LEARN_MSG, LEARN_MSG_LENGTH);
+        if (index <= 0) {
+            learnQueueFull.incrementAndGet(); // only when the owner is far behind
+            return false;
+        }
+        b.putLong(index, key);
+        b.putInt(index + 8, portNumber);
+        learnQueue.commit(index);
+        return !drainScheduled.get() && drainScheduled.compareAndSet(false, true);
+    }
+
+    /** Schedules a drain of the learn queue on the owner thread (after {@link #learn} returned true). */
+    public void wakeOwner() {
+        ownerExecutor.execute(drainTask);
     }
 
     private void drainScheduled() {

@@ -37,6 +37,10 @@ public final class Forwarder {
     private final boolean[] outPending = new boolean[Bridge.MAX_PORTS];
     private final BridgePort[] toFlush = new BridgePort[Bridge.MAX_PORTS]; // ports with frames queued this burst
     private int toFlushCount;
+    // Bridges whose owner thread must be woken to apply learn requests: once per burst, not once per frame (a
+    // cross-thread wake-up costs a syscall and a context switch).
+    private final Bridge[] toWake = new Bridge[16];
+    private int toWakeCount;
     // The frame's offload metadata from its virtio header, with offsets relative to the untagged frame.
     private int vnetFlags;
     private int gsoTypeRaw; // including the ECN bit
@@ -171,7 +175,7 @@ public final class Forwarder {
     /** A cache hit: does what the slow path did for this key, with this frame's source and length. */
     private void replay(ActionList a, long src, int frameLen) {
         for (int i = 0; i < a.learnCount; i++) {
-            a.learnBridge[i].learn(thread, a.learnVlan[i], src, a.learnPort[i], nowNs); // refreshes the age
+            learn(a.learnBridge[i], a.learnVlan[i], src, a.learnPort[i]); // refreshes the age
         }
         for (int i = 0; i < a.patchCount; i++) {
             int wireLen = a.patchTagged[i] ? frameLen + VlanHeader.LENGTH : frameLen;
@@ -184,6 +188,16 @@ public final class Forwarder {
         }
         for (int i = 0; i < a.dropCount; i++) {
             a.dropPort[i].counters().drop(thread, a.dropReason[i]);
+        }
+    }
+
+    private void learn(Bridge bridge, int vlan, long src, int portNumber) {
+        if (bridge.learn(thread, vlan, src, portNumber, nowNs)) {
+            if (toWakeCount == toWake.length) {
+                bridge.wakeOwner(); // more bridges than a burst normally touches: wake at once
+            } else {
+                toWake[toWakeCount++] = bridge;
+            }
         }
     }
 
@@ -206,7 +220,7 @@ public final class Forwarder {
             drop(in, DropReason.MULTICAST_SRC);
             return;
         }
-        bridge.learn(thread, vlan, src, in.number, nowNs);
+        learn(bridge, vlan, src, in.number);
         actions.learn(bridge, vlan, in.number);
 
         long dst = MacAddress.read(buf, frameOff + EthernetHeader.DST_OFFSET);
@@ -397,8 +411,8 @@ public final class Forwarder {
     }
 
     /**
-     * Sends every frame queued during the burst (one sendmmsg per output port). The reactor calls it after each
-     * burst, before the receive slots are reused.
+     * Sends every frame queued during the burst (one sendmmsg per output port) and wakes the owners of bridges that
+     * got learn requests. The reactor calls it after each burst, before the receive slots are reused.
      */
     public void flush() {
         for (int i = 0; i < toFlushCount; i++) {
@@ -406,6 +420,11 @@ public final class Forwarder {
             toFlush[i] = null;
         }
         toFlushCount = 0;
+        for (int i = 0; i < toWakeCount; i++) {
+            toWake[i].wakeOwner();
+            toWake[i] = null;
+        }
+        toWakeCount = 0;
     }
 
     /** Moves the 12 bytes of destination and source MAC from {@code from} to {@code to} (overlap allowed). */
