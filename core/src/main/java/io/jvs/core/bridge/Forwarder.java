@@ -415,16 +415,17 @@ public final class Forwarder {
      * got learn requests. The reactor calls it after each burst, before the receive slots are reused.
      */
     public void flush() {
-        for (int i = 0; i < toFlushCount; i++) {
-            toFlush[i].flush(thread);
-            toFlush[i] = null;
-        }
-        toFlushCount = 0;
+        // Owners first: the frames about to leave may draw replies that should find their senders already learned.
         for (int i = 0; i < toWakeCount; i++) {
             toWake[i].wakeOwner();
             toWake[i] = null;
         }
         toWakeCount = 0;
+        for (int i = 0; i < toFlushCount; i++) {
+            toFlush[i].flush(thread);
+            toFlush[i] = null;
+        }
+        toFlushCount = 0;
     }
 
     /** Moves the 12 bytes of destination and source MAC from {@code from} to {@code to} (overlap allowed). */
