@@ -83,6 +83,9 @@ public final class GsoSegmenter {
                 return -1;
             }
             l4HeaderLength = TcpHeader.headerLength(buf, l4Off);
+            if (l4HeaderLength < TcpHeader.MIN_LENGTH) {
+                return -1;
+            }
         }
         int total = l4Off + l4HeaderLength - frameOff;
         return ipHeaderLength < Ipv4Header.MIN_LENGTH || total > frameLen ? -1 : total;
