@@ -1,5 +1,10 @@
 /**
- * GRE (RFC 2784/2890) and VXLAN (RFC 7348) encapsulation and the tunnel port. Empty until the tunnel issue lands:
- * the module exists now so the dependency graph (core <- tunnel <- datapath) is fixed from the start.
+ * GRE (RFC 2784 with the key and sequence extensions of RFC 2890) and VXLAN (RFC 7348) encapsulation over IPv4:
+ * header flyweights ({@link io.jvs.tunnel.GreHeader}, {@link io.jvs.tunnel.VxlanHeader}), per-tunnel encapsulators
+ * that hold a pre-built outer header and patch only lengths, ids and checksums per packet
+ * ({@link io.jvs.tunnel.GreEncap}, {@link io.jvs.tunnel.VxlanEncap}), decapsulators that validate and locate the inner
+ * Ethernet frame ({@link io.jvs.tunnel.GreDecap}, {@link io.jvs.tunnel.VxlanDecap}), and the drop reasons they count
+ * ({@link io.jvs.tunnel.TunnelDropReason}). Pure packet logic with no I/O and no allocation per packet; the tunnel
+ * port that owns the sockets lives in the datapath.
  */
 package io.jvs.tunnel;
