@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Installs the Debian packages the demo and the system tests use, when any is missing. Idempotent.
 set -euo pipefail
-PKGS=(iperf3 iproute2 iputils-ping ethtool tcpdump procps)
+PKGS=(iperf3 iproute2 iputils-ping ethtool tcpdump procps netsniff-ng)  # netsniff-ng: trafgen, for the MAC-flood test
 missing=()
 for p in "${PKGS[@]}"; do dpkg -s "$p" >/dev/null 2>&1 || missing+=("$p"); done
 [ ${#missing[@]} -eq 0 ] && exit 0
