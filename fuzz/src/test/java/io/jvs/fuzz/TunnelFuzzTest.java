@@ -1,0 +1,82 @@
+package io.jvs.fuzz;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNotNull;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import io.jvs.core.packet.Ipv4Header;
+import io.jvs.tunnel.GreDecap;
+import io.jvs.tunnel.GreEncap;
+import io.jvs.tunnel.GreHeader;
+import io.jvs.tunnel.TunnelDropReason;
+import io.jvs.tunnel.VxlanDecap;
+
+import org.agrona.concurrent.UnsafeBuffer;
+
+import com.code_intelligence.jazzer.api.FuzzedDataProvider;
+import com.code_intelligence.jazzer.junit.FuzzTest;
+
+/**
+ * The tunnel parsers. Arbitrary bytes as a GRE packet or a VXLAN payload: the decapsulator returns an inner frame
+ * inside what it was given, or a code that names a counted drop reason; nothing throws. And encapsulation with
+ * options chosen by the input, then decapsulation, gives back the inner frame and the key.
+ */
+class TunnelFuzzTest {
+    private final GreDecap gre = new GreDecap();
+    private final VxlanDecap vxlan = new VxlanDecap();
+
+    private static UnsafeBuffer at(byte[] data, int offset) {
+        UnsafeBuffer b = new UnsafeBuffer(new byte[offset + data.length + 64]);
+        b.putBytes(offset, data);
+        return b;
+    }
+
+    @FuzzTest
+    void greDecap(byte[] data) {
+        UnsafeBuffer b = at(data, 7);
+        int r = gre.decapsulate(b, 7, data.length);
+        if (r < 0) {
+            assertNotNull(TunnelDropReason.ofCode(r));
+        } else {
+            assertTrue(r >= 7 + GreHeader.MIN_LENGTH && r + gre.innerLength() <= 7 + data.length,
+                    "inner frame [" + r + ", +" + gre.innerLength() + ") outside the " + data.length + " bytes");
+        }
+    }
+
+    @FuzzTest
+    void vxlanDecap(byte[] data) {
+        UnsafeBuffer b = at(data, 3);
+        int r = vxlan.decapsulate(b, 3, data.length);
+        if (r < 0) {
+            assertNotNull(TunnelDropReason.ofCode(r));
+        } else {
+            assertTrue(r >= 3 && r + vxlan.innerLength() <= 3 + data.length);
+            assertTrue(vxlan.vni() >= 0 && vxlan.vni() <= 0xffffff);
+        }
+    }
+
+    @FuzzTest
+    void greRoundTrip(FuzzedDataProvider in) {
+        boolean withKey = in.consumeBoolean();
+        long key = withKey ? in.consumeLong(0, 0xffff_ffffL) : GreEncap.NO_KEY;
+        GreEncap encap = new GreEncap(in.consumeInt(), in.consumeInt(), key, in.consumeBoolean(), in.consumeBoolean(),
+                in.consumeInt(1, 255), in.consumeInt(0, 63));
+        byte[] inner = in.consumeRemainingAsBytes();
+        int headroom = GreEncap.maxOverhead() + 5;
+        UnsafeBuffer b = at(inner, headroom);
+        int ip = encap.encapsulate(b, headroom, inner.length);
+        if (ip == GreEncap.REJECTED) {
+            assertTrue(inner.length < 14, "rejected a " + inner.length + "-byte frame");
+            return;
+        }
+        int greOff = ip + Ipv4Header.MIN_LENGTH;
+        int r = gre.decapsulate(b, greOff, Ipv4Header.totalLength(b, ip) - Ipv4Header.MIN_LENGTH);
+        assertTrue(r >= 0, "own packet dropped: " + (r < 0 ? TunnelDropReason.ofCode(r) : ""));
+        assertEquals(inner.length, gre.innerLength());
+        assertEquals(withKey ? key : GreDecap.NO_KEY, gre.key());
+        byte[] back = new byte[inner.length];
+        b.getBytes(r, back);
+        assertArrayEquals(inner, back);
+    }
+}
