@@ -27,7 +27,7 @@ HELP=$ROOT/scripts/bench
 USAGE="usage: ./jvs bench [--quick] [--runs N] [--only tcp,pps,lat] [--peers kernel,ovs,ovs-txoff,veth]
                   [--threads N] [--out DIR] [--configs jvs-veth,jvs-tap,bridge,ovs,ovs-txoff,veth] [-h]
   jvs (jvs-veth, plus jvs-tap unless --quick) always runs; default peers: kernel,ovs,veth
-  --quick        about 30 s: 1-s tests, no jvs-tap, no idle wait
+  --quick        1-s tests, no jvs-tap, no idle wait (about 70 s on the 2-vCPU VM: JVM starts and tool set-up dominate)
   --runs N       repetitions per test (default 1; medians and [min-max] when N > 1)
   --only LIST    workloads: tcp (iperf3 1 and 4 streams), pps (64-byte UDP flood + switch CPU/packet),
                  lat (UDP request-response p50/p99/p99.9)
