@@ -119,8 +119,4 @@ public final class ActionList {
         System.arraycopy(from.outWireVid, 0, outWireVid, 0, outCount);
         return true;
     }
-
-    public int outputCount() {
-        return outCount;
-    }
 }

@@ -73,10 +73,6 @@ public final class Forwarder {
         return cache;
     }
 
-    public int thread() {
-        return thread;
-    }
-
     /**
      * Forwards one frame received on {@code in}.
      *
@@ -101,9 +97,9 @@ public final class Forwarder {
             return;
         }
         int flags = VirtioNetHeader.flags(buf, vnetOff);
-        int gsoType = VirtioNetHeader.gsoType(buf, vnetOff) & ~VirtioNetHeader.GSO_ECN;
         vnetFlags = flags;
         gsoTypeRaw = VirtioNetHeader.gsoType(buf, vnetOff);
+        int gsoType = gsoTypeRaw & ~VirtioNetHeader.GSO_ECN;
         gsoSize = VirtioNetHeader.gsoSize(buf, vnetOff);
         hdrLen = VirtioNetHeader.hdrLen(buf, vnetOff);
         csumStart = VirtioNetHeader.csumStart(buf, vnetOff);

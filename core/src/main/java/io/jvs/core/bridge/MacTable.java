@@ -39,7 +39,7 @@ public final class MacTable {
     private final int mask;
     private final int maxEntries;
     private final FlowGeneration flowGeneration; // may be null
-    private volatile long agingNs;
+    private final long agingNs;
     @SuppressWarnings("unused") // accessed through VERSION
     private volatile long version;
     private int size; // owner thread only
@@ -256,14 +256,6 @@ public final class MacTable {
 
     public int capacity() {
         return maxEntries;
-    }
-
-    public long agingNs() {
-        return agingNs;
-    }
-
-    public void setAgingNs(long agingNs) {
-        this.agingNs = agingNs;
     }
 
     /** One learned entry, as {@link #snapshot} reports it. */

@@ -315,8 +315,9 @@ public final class Controller {
         Bridge bridge = runningBridge(args.get(0));
         StringBuilder sb = new StringBuilder();
         MacTable t = bridge.macTable();
-        sb.append(String.format("bridge %s: %d ports, mac entries %d/%d, learn_full=%d%n", bridge.name(),
-                bridge.portList().size(), t.size(), t.capacity(), bridge.learnFull()));
+        sb.append(String.format("bridge %s: %d ports, mac entries %d/%d, learn_full=%d, learn_queue_full=%d%n",
+                bridge.name(), bridge.portList().size(), t.size(), t.capacity(), bridge.learnFull(),
+                bridge.learnQueueFull()));
         for (BridgePort p : bridge.portList()) {
             PortCounters c = p.counters();
             sb.append("port ").append(p.name()).append(":\n");
