@@ -1,5 +1,10 @@
 package io.jvs.datapath;
 
+import io.jvs.core.bridge.VlanKeyMap;
+import io.jvs.datapath.control.TunnelOptions;
+import io.jvs.datapath.tunnel.TunnelPort;
+import io.jvs.datapath.tunnel.Tunnels;
+
 import java.io.IOException;
 import java.util.ArrayList;
 import java.util.Collection;
@@ -38,6 +43,7 @@ public final class Datapath implements AutoCloseable {
     private final Map<String, ReactorThread> bridgeOwners = new LinkedHashMap<>();
     private final Map<String, ScheduledFuture<?>> agingTasks = new LinkedHashMap<>();
     private final Map<String, BridgePort> ports = new LinkedHashMap<>();
+    private final Tunnels tunnels;
 
     public Datapath(int threads) {
         this(threads, Reactor.DEFAULT_BUSY_POLL_US);
@@ -45,6 +51,7 @@ public final class Datapath implements AutoCloseable {
 
     public Datapath(int threads, int busyPollUs) {
         this.reactor = new Reactor(threads, busyPollUs);
+        this.tunnels = new Tunnels(reactor);
     }
 
     public int threads() {
@@ -108,6 +115,11 @@ public final class Datapath implements AutoCloseable {
             case PortConfig.INTERNAL -> new InternalPort(pc.name(), pc.netns(),
                     pc.mac() == null ? -1 : MacAddress.parse(pc.mac()), reactor.nextForPort(), threads());
             case PortConfig.PATCH -> new PatchPort(pc.name(), pc.peer(), threads());
+            case PortConfig.GRE, PortConfig.VXLAN -> {
+                TunnelOptions t = TunnelOptions.of(pc);
+                yield tunnels.addPort(pc.name(), t.kind(), t.local(), t.remote(), t.key(), t.checksum(),
+                        t.sequence(), t.dstPort(), strict);
+            }
             default -> throw new IllegalArgumentException("unknown port type " + pc.type());
         };
         port.setVlan(vlanOf(pc));
@@ -151,6 +163,8 @@ public final class Datapath implements AutoCloseable {
             dp.stop(true);
         } else if (port instanceof PatchPort patch) {
             patch.disconnect();
+        } else if (port instanceof TunnelPort tp) {
+            tunnels.removePort(tp);
         }
         int number = port.number();
         onOwner(bridge, () -> bridge.macTable().flushPort(number));
@@ -182,6 +196,7 @@ public final class Datapath implements AutoCloseable {
      * waits for its netdev to exist again; an internal port recreates its TAP once its namespace exists.
      */
     public void reviveDownPorts() {
+        tunnels.reviveEndpoints();
         for (BridgePort p : new ArrayList<>(ports.values())) {
             if (!(p instanceof DevicePort dp)) {
                 continue;
@@ -213,6 +228,17 @@ public final class Datapath implements AutoCloseable {
         }
     }
 
+    /** Translates local VLAN {@code vlan} of {@code bridge} to tunnel key {@code key} ({@code -1}: unmap it). */
+    public void setVlanKey(String bridgeName, int vlan, long key) {
+        Bridge bridge = bridges.get(bridgeName);
+        VlanKeyMap map = bridge.vlanKeyMap();
+        bridge.setVlanKeyMap(key < 0 ? map.without(vlan) : map.with(vlan, key));
+    }
+
+    public Tunnels tunnels() {
+        return tunnels;
+    }
+
     public List<BridgePort> ports() {
         return new ArrayList<>(ports.values());
     }
@@ -229,6 +255,7 @@ public final class Datapath implements AutoCloseable {
                 dp.stop(false);
             }
         }
+        tunnels.closeAll();
         reactor.close();
     }
 }

@@ -30,11 +30,18 @@ public final class JvsDaemon {
     static final Map<String, String> ENV = Map.of("JVS_NO_BUILD", "1");
 
     private final Path rundir;
+    private final String netns; // null: the root namespace
     private Process process;
     private int starts;
 
     JvsDaemon(Path rundir) {
+        this(rundir, null);
+    }
+
+    /** A daemon that runs inside network namespace {@code netns} (a "host" of a multi-host test). */
+    JvsDaemon(Path rundir, String netns) {
         this.rundir = rundir;
+        this.netns = netns;
     }
 
     /** The jvs checkout whose launcher we run, from the {@code jvs.root} system property set in tests/pom.xml. */
@@ -82,8 +89,13 @@ public final class JvsDaemon {
         try {
             Files.writeString(logFile(), "---- jvs daemon start #" + (++starts) + " ----\n", StandardCharsets.UTF_8,
                     StandardOpenOption.CREATE, StandardOpenOption.APPEND);
-            ProcessBuilder pb = new ProcessBuilder(launcher().toString(), "daemon",
-                    "--rundir", rundir.toString(), "--db", db().toString(), "--threads", "2")
+            List<String> cmd = new ArrayList<>();
+            if (netns != null) {
+                cmd.addAll(List.of("ip", "netns", "exec", netns)); // execs the launcher: same PID
+            }
+            cmd.addAll(List.of(launcher().toString(), "daemon",
+                    "--rundir", rundir.toString(), "--db", db().toString(), "--threads", "2"));
+            ProcessBuilder pb = new ProcessBuilder(cmd)
                     .directory(root().toFile())
                     .redirectErrorStream(true)
                     .redirectOutput(ProcessBuilder.Redirect.appendTo(logFile().toFile()))

@@ -67,6 +67,13 @@ public final class Lab implements AfterTestExecutionCallback, AfterEachCallback 
         return d.start();
     }
 
+    /** Starts a daemon inside namespace {@code ns} (one "host" of a multi-host test), with its own run directory. */
+    public JvsDaemon daemonIn(String ns) {
+        JvsDaemon d = new JvsDaemon(tempDir(), ns);
+        daemons.add(d);
+        return d.start();
+    }
+
     /** A fresh, short temporary directory (unix socket paths are limited to 107 bytes), removed after the test. */
     public Path tempDir() {
         try {

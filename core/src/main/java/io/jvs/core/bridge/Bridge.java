@@ -35,6 +35,7 @@ public final class Bridge {
     private final FlowGeneration generation;
     private final MacTable macTable;
     private volatile BridgePort[] ports = new BridgePort[0]; // index = port number; null = free
+    private volatile VlanKeyMap vlanKeyMap = VlanKeyMap.EMPTY;
     private int nextNumber; // control thread
 
     private final ManyToOneRingBuffer learnQueue =
@@ -89,6 +90,17 @@ public final class Bridge {
         this.ownerThread = thread;
         this.ownerExecutor = executor;
         this.clock = clock;
+    }
+
+    /** Local VLAN to tunnel key translation for this bridge's {@code key=flow} tunnel ports. */
+    public VlanKeyMap vlanKeyMap() {
+        return vlanKeyMap;
+    }
+
+    /** Publishes a new VLAN/key map (control thread); cached decisions are invalidated. */
+    public void setVlanKeyMap(VlanKeyMap map) {
+        this.vlanKeyMap = map;
+        generation.bump();
     }
 
     public int ownerThread() {

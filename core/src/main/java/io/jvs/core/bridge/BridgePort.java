@@ -57,6 +57,15 @@ public abstract class BridgePort {
     }
 
     /**
+     * Whether {@link #queue} copies the frame (a tunnel port builds each outer packet in memory of its own): the
+     * Forwarder may then always queue, even when it changes the buffer again before the burst ends (segmenting a
+     * GSO super-frame, tagging for another output), and one syscall sends a whole super-frame's segments.
+     */
+    public boolean copiesOnQueue() {
+        return false;
+    }
+
+    /**
      * Queues one frame (same layout as {@link #transmit}) for this thread's next {@link #flush}; the memory must stay
      * unchanged until then. Returns false when the frame cannot be queued (the port has no device right now); it is
      * then lost and the caller counts it.
@@ -72,6 +81,14 @@ public abstract class BridgePort {
 
     /** Sends what this thread queued and counts the outcome in this port's counters. */
     public void flush(int thread) {
+    }
+
+    /**
+     * Whether this port is a tunnel to another host (GRE, VXLAN). Frames received from a tunnel are never sent into
+     * another tunnel of the same bridge (split horizon): a full mesh of tunnels then has no loops.
+     */
+    public boolean isTunnel() {
+        return false;
     }
 
     /** The kind shown by {@code show}: system, internal, patch, ... */

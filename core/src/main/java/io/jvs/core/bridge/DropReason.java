@@ -36,7 +36,27 @@ public enum DropReason {
     /** More output ports than one frame can be sent to. */
     TOO_MANY_OUTPUTS,
     /** The port is down (its device vanished or it is being removed). */
-    PORT_DOWN;
+    PORT_DOWN,
+    /** Received from a tunnel and destined to another tunnel: tunnels never forward into tunnels. */
+    SPLIT_HORIZON,
+    /** Received on a {@code key=flow} tunnel with a key the bridge's VLAN map does not know (or no key). */
+    KEY_UNMAPPED,
+    /** Sent to a {@code key=flow} tunnel in a VLAN the bridge's VLAN map does not know (or untagged). */
+    VLAN_UNMAPPED,
+    /** A tunnel packet shorter than its headers say, or whose inner frame is shorter than an Ethernet header. */
+    TUNNEL_TRUNCATED,
+    /** A GRE header with a version other than 0. */
+    TUNNEL_VERSION,
+    /** A GRE header with the routing bit (RFC 1701 source routing) set. */
+    TUNNEL_ROUTING,
+    /** A GRE header with RFC 1701's strict-source-route or recursion bits set. */
+    TUNNEL_RESERVED,
+    /** A GRE protocol type other than transparent Ethernet bridging (0x6558). */
+    TUNNEL_PROTOCOL,
+    /** A GRE checksum present and wrong. */
+    TUNNEL_CHECKSUM,
+    /** A VXLAN header without the valid-VNI flag. */
+    TUNNEL_VXLAN_FLAGS;
 
     public static final int COUNT = values().length;
     private static final DropReason[] VALUES = values();

@@ -226,6 +226,8 @@ public final class Forwarder {
             if (out != null && out.isUp() && out.vlan().carries(vlan)) {
                 if (out == in) {
                     drop(in, DropReason.DST_ON_IN_PORT);
+                } else if (in.isTunnel() && out.isTunnel()) {
+                    drop(in, DropReason.SPLIT_HORIZON);
                 } else {
                     output(out, buf, frameOff, frameLen, vlan, depth);
                 }
@@ -233,8 +235,10 @@ public final class Forwarder {
             }
         }
         BridgePort[] ports = bridge.ports();
+        boolean fromTunnel = in.isTunnel();
         for (BridgePort out : ports) {
-            if (out != null && out != in && out.isUp() && out.vlan().carries(vlan)) {
+            if (out != null && out != in && out.isUp() && out.vlan().carries(vlan)
+                    && !(fromTunnel && out.isTunnel())) {
                 output(out, buf, frameOff, frameLen, vlan, depth);
             }
         }
@@ -380,7 +384,7 @@ public final class Forwarder {
             VirtioNetHeader.setCsumOffset(buf, vnetOff, csumOffset);
         }
         if (out.batchesTransmit()) {
-            if (deferrable) {
+            if (deferrable || out.copiesOnQueue()) {
                 boolean first = !out.hasQueued(thread);
                 if (!out.queue(buf, vnetOff, viewLen + VNET, thread)) {
                     c.add(thread, PortCounters.TX_DROPPED, 1);

@@ -14,6 +14,7 @@ public final class MemoryPort extends BridgePort {
     private final List<byte[]> sent = new ArrayList<>();
     private final List<byte[]> headers = new ArrayList<>();
     private volatile boolean acceptsOffloads;
+    private volatile boolean tunnel;
 
     public MemoryPort(String name, int threads) {
         super(name, threads);
@@ -57,6 +58,16 @@ public final class MemoryPort extends BridgePort {
     @Override
     public boolean acceptsOffloads() {
         return acceptsOffloads;
+    }
+
+    /** Makes this port stand for a tunnel (split horizon applies between such ports). */
+    public void setTunnel(boolean tunnel) {
+        this.tunnel = tunnel;
+    }
+
+    @Override
+    public boolean isTunnel() {
+        return tunnel;
     }
 
     @Override

@@ -1,5 +1,7 @@
 package io.jvs.datapath.control;
 
+import io.jvs.datapath.tunnel.TunnelEndpoint;
+
 import java.io.IOException;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
@@ -45,6 +47,7 @@ public final class Controller {
     public void restore() {
         for (BridgeConfig b : config.bridges()) {
             datapath.addBridge(b.name());
+            b.vlanMap().forEach((vlan, key) -> datapath.setVlanKey(b.name(), vlan, key));
             for (PortConfig p : b.ports()) {
                 try {
                     datapath.addPort(b.name(), p, false);
@@ -75,6 +78,8 @@ public final class Controller {
             case "fdb/flush" -> fdbFlush(args);
             case "dump-ports" -> dumpPorts(args);
             case "dpctl/show" -> dpctlShow(args);
+            case "add-vlan-map" -> addVlanMap(args);
+            case "del-vlan-map" -> delVlanMap(args);
             default -> throw new CommandException("unknown command '" + cmd + "' (try: jvs help)");
         };
     }
@@ -132,8 +137,10 @@ public final class Controller {
 
     private String addPort(List<String> args) throws CommandException {
         if (args.size() < 2) {
-            throw new CommandException("usage: jvs add-port BR PORT [type=system|internal|tap|patch] [tag=VLAN] "
-                    + "[trunks=V1,V2,...] [netns=NS] [mac=MAC] [options:peer=PORT]");
+            throw new CommandException("usage: jvs add-port BR PORT [type=system|internal|tap|patch|gre|vxlan] "
+                    + "[tag=VLAN] [trunks=V1,V2,...] [netns=NS] [mac=MAC] [options:peer=PORT] "
+                    + "[options:remote_ip=IP] [options:local_ip=IP] [options:key=N|flow] [options:csum=true] "
+                    + "[options:seq=true] [options:dst_port=N]");
         }
         String bridge = args.get(0);
         String name = args.get(1);
@@ -146,14 +153,26 @@ public final class Controller {
         if (config.bridge(name).isPresent()) {
             throw new CommandException("a bridge named " + name + " already exists");
         }
-        Map<String, String> kv = keyValues(args.subList(2, args.size()),
-                List.of("type", "tag", "trunks", "netns", "mac", "options:peer"));
+        List<String> allowed = new ArrayList<>(List.of("type", "tag", "trunks", "netns", "mac", "options:peer"));
+        TunnelOptions.NAMES.forEach(o -> allowed.add("options:" + o));
+        Map<String, String> kv = keyValues(args.subList(2, args.size()), allowed);
         String type = kv.getOrDefault("type", PortConfig.SYSTEM);
         if (type.equals("tap")) {
             type = PortConfig.INTERNAL;
         }
-        if (!List.of(PortConfig.SYSTEM, PortConfig.INTERNAL, PortConfig.PATCH).contains(type)) {
-            throw new CommandException("unknown port type '" + type + "' (system, internal, tap or patch)");
+        if (!List.of(PortConfig.SYSTEM, PortConfig.INTERNAL, PortConfig.PATCH, PortConfig.GRE, PortConfig.VXLAN)
+                .contains(type)) {
+            throw new CommandException("unknown port type '" + type + "' (system, internal, tap, patch, gre or vxlan)");
+        }
+        boolean tunnel = type.equals(PortConfig.GRE) || type.equals(PortConfig.VXLAN);
+        Map<String, String> tunnelOptions = new LinkedHashMap<>();
+        for (String o : TunnelOptions.NAMES) {
+            if (kv.containsKey("options:" + o)) {
+                if (!tunnel) {
+                    throw new CommandException("options:" + o + " applies to gre and vxlan ports only");
+                }
+                tunnelOptions.put(o, kv.get("options:" + o));
+            }
         }
         Integer tag = kv.containsKey("tag") ? parseVlan(kv.get("tag")) : null;
         List<Integer> trunks = kv.containsKey("trunks") ? parseTrunks(kv.get("trunks")) : List.of();
@@ -176,7 +195,8 @@ public final class Controller {
             }
             mac = MacAddress.format(m);
         }
-        if (!type.equals(PortConfig.PATCH) && name.getBytes().length > Netdev.MAX_NAME_BYTES) {
+        boolean hasNetdev = type.equals(PortConfig.SYSTEM) || type.equals(PortConfig.INTERNAL);
+        if (hasNetdev && name.getBytes().length > Netdev.MAX_NAME_BYTES) {
             throw new CommandException("port name " + name + " is longer than a netdev name can be (15 bytes)");
         }
         switch (type) {
@@ -187,9 +207,16 @@ public final class Controller {
                 }
             }
             case PortConfig.PATCH -> checkPeer(name, peer);
+            case PortConfig.GRE, PortConfig.VXLAN -> {
+                try {
+                    TunnelOptions.parse(type, tunnelOptions);
+                } catch (IllegalArgumentException e) {
+                    throw new CommandException(e.getMessage());
+                }
+            }
             default -> throw new AssertionError(type);
         }
-        Map<String, String> options = peer == null ? Map.of() : Map.of("peer", peer);
+        Map<String, String> options = peer != null ? Map.of("peer", peer) : tunnelOptions;
         PortConfig pc = new PortConfig(name, type, tag, trunks, netns, mac, options);
         try {
             datapath.addPort(bridge, pc, true);
@@ -199,6 +226,38 @@ public final class Controller {
             throw new CommandException("cannot add port " + name + ": " + e);
         }
         commit(config.withPort(bridge, pc));
+        return "";
+    }
+
+    private String addVlanMap(List<String> args) throws CommandException {
+        arity(args, 3, 3, "add-vlan-map BR VLAN KEY");
+        BridgeConfig b = bridgeConfig(args.get(0));
+        int vlan = parseVlan(args.get(1));
+        long key;
+        try {
+            key = Long.parseLong(args.get(2));
+        } catch (NumberFormatException e) {
+            throw new CommandException("key '" + args.get(2) + "' is not a number");
+        }
+        try {
+            b.vlanKeyMap().with(vlan, key); // validates: range, and the key not taken by another VLAN
+        } catch (IllegalArgumentException e) {
+            throw new CommandException(e.getMessage());
+        }
+        datapath.setVlanKey(b.name(), vlan, key);
+        commit(config.replaceBridge(b.withVlanMapping(vlan, key)));
+        return "";
+    }
+
+    private String delVlanMap(List<String> args) throws CommandException {
+        arity(args, 2, 2, "del-vlan-map BR VLAN");
+        BridgeConfig b = bridgeConfig(args.get(0));
+        int vlan = parseVlan(args.get(1));
+        if (!b.vlanMap().containsKey(vlan)) {
+            throw new CommandException("bridge " + b.name() + " has no key for VLAN " + vlan);
+        }
+        datapath.setVlanKey(b.name(), vlan, -1);
+        commit(config.replaceBridge(b.withVlanMapping(vlan, -1)));
         return "";
     }
 
@@ -356,6 +415,11 @@ public final class Controller {
                     names.add(p.name());
                 }
             }
+            for (TunnelEndpoint ep : datapath.tunnels().endpoints()) {
+                if (ep.reactorIndex() == t.index()) {
+                    names.add(ep.toString());
+                }
+            }
             sb.append(String.format("thread %d: ports %s%n", t.index(), names.isEmpty() ? "-" : String.join(",", names)));
             if (cache == null) {
                 sb.append("    flow cache: off\n");
@@ -366,6 +430,12 @@ public final class Controller {
                         misses, hits + misses == 0 ? 0.0 : 100.0 * hits / (hits + misses), cache.entries(),
                         cache.size()));
             }
+        }
+        for (TunnelEndpoint ep : datapath.tunnels().endpoints()) {
+            sb.append(String.format("%s: %s, tunnels %d, unknown_tunnel=%d malformed_from_strangers=%d "
+                    + "receive_errors=%d loop_errors=%d%n", ep, ep.isOpen() ? "open" : "down (" + ep.downReason() + ")",
+                    ep.portCount(), ep.unknownTunnel(), ep.malformedFromStrangers(), ep.receiveErrors(),
+                    ep.loopErrors()));
         }
         return sb.toString();
     }

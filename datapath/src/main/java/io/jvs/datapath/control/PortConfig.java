@@ -8,13 +8,14 @@ import com.fasterxml.jackson.annotation.JsonInclude;
 /**
  * One port as the db stores it and the CLI describes it. {@code tag} and {@code trunks} are exclusive; neither means
  * a trunk for every VLAN. {@code netns} and {@code mac} apply to internal ports, {@code options} holds
- * {@code peer} for patch ports.
+ * {@code peer} for patch ports and the tunnel settings ({@link TunnelOptions}) for gre and vxlan ports.
  */
 @JsonInclude(JsonInclude.Include.NON_EMPTY)
 public record PortConfig(String name, String type, Integer tag, List<Integer> trunks, String netns, String mac,
         Map<String, String> options) {
 
-    public static final String SYSTEM = "system", INTERNAL = "internal", PATCH = "patch";
+    public static final String SYSTEM = "system", INTERNAL = "internal", PATCH = "patch", GRE = "gre",
+            VXLAN = "vxlan";
 
     public PortConfig {
         trunks = trunks == null ? List.of() : List.copyOf(trunks);

@@ -16,6 +16,10 @@ final class Show {
                 .append(" reactor threads, db ").append(db).append(")\n");
         for (BridgeConfig b : config.bridges()) {
             sb.append("    Bridge ").append(b.name()).append('\n');
+            if (!b.vlanMap().isEmpty()) {
+                sb.append("        vlan_map: ").append(String.join(", ", b.vlanMap().entrySet().stream()
+                        .map(e -> e.getKey() + "<->" + e.getValue()).toList())).append('\n');
+            }
             for (PortConfig p : b.ports()) {
                 sb.append("        Port ").append(p.name()).append('\n');
                 sb.append("            type: ").append(p.type()).append('\n');

@@ -46,18 +46,21 @@ public record SwitchConfig(List<BridgeConfig> bridges) {
             }
             List<PortConfig> ports = new ArrayList<>(b.ports());
             ports.add(port);
-            return new BridgeConfig(b.name(), ports);
+            return b.withPorts(ports);
         });
     }
 
     public SwitchConfig withoutPort(String portName) {
-        return mapBridges(b -> new BridgeConfig(b.name(),
-                b.ports().stream().filter(p -> !p.name().equals(portName)).toList()));
+        return mapBridges(b -> b.withPorts(b.ports().stream().filter(p -> !p.name().equals(portName)).toList()));
     }
 
     public SwitchConfig replacePort(PortConfig port) {
-        return mapBridges(b -> new BridgeConfig(b.name(),
-                b.ports().stream().map(p -> p.name().equals(port.name()) ? port : p).toList()));
+        return mapBridges(b -> b.withPorts(b.ports().stream().map(p -> p.name().equals(port.name()) ? port : p)
+                .toList()));
+    }
+
+    public SwitchConfig replaceBridge(BridgeConfig bridge) {
+        return mapBridges(b -> b.name().equals(bridge.name()) ? bridge : b);
     }
 
     private SwitchConfig mapBridges(UnaryOperator<BridgeConfig> f) {

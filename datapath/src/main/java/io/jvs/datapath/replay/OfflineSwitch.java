@@ -88,6 +88,13 @@ final class OfflineSwitch {
         String type = pc.type() == null ? PortConfig.SYSTEM : pc.type();
         BridgePort port = switch (type) {
             case PortConfig.SYSTEM, PortConfig.INTERNAL -> new MemoryPort(name, 1);
+            case PortConfig.GRE, PortConfig.VXLAN -> {
+                // The capture of a tunnel port holds the inner frames as the bridge sees them (for key=flow: tagged
+                // with the local VLAN); only split horizon makes it differ from a system port here.
+                MemoryPort tunnel = new MemoryPort(name, 1);
+                tunnel.setTunnel(true);
+                yield tunnel;
+            }
             case PortConfig.PATCH -> {
                 if (pc.peer() == null || pc.peer().isEmpty()) {
                     throw new ReplayException("bad db: patch port " + name + " has no options:peer");
