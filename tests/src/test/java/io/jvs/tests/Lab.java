@@ -3,6 +3,7 @@ package io.jvs.tests;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.io.IOException;
+import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayDeque;
@@ -12,6 +13,7 @@ import java.util.Deque;
 import java.util.HexFormat;
 import java.util.List;
 import java.util.concurrent.ThreadLocalRandom;
+import java.util.concurrent.TimeUnit;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.extension.AfterEachCallback;
@@ -143,6 +145,17 @@ public final class Lab implements AfterTestExecutionCallback, AfterEachCallback 
         return new Host(ns, tap, ip(cidr), tap);
     }
 
+    /**
+     * A TAP name for {@code add-port BR NAME type=internal netns=NS} into a namespace the test already has, for
+     * several ports in one namespace (a router's qr- and qg- ports); {@code role} (2 letters) goes into the name.
+     * Registered for cleanup like {@link #internalHost}'s TAPs.
+     */
+    public String internalPort(String role) {
+        String tap = name(role);
+        taps.add(tap);
+        return tap;
+    }
+
     /** Configures the host's address inside its namespace ({@code ip netns exec NS ip addr add}). */
     public void addAddress(Host h, String cidr) {
         Sh.inNs(h.ns(), "ip", "addr", "add", cidr, "dev", h.dev()).check();
@@ -152,6 +165,25 @@ public final class Lab implements AfterTestExecutionCallback, AfterEachCallback 
     public Process background(Process p) {
         background.push(p);
         return p;
+    }
+
+    /**
+     * Starts {@code command} inside namespace {@code ns} in the background ({@code ip netns exec} execs it, so the
+     * process is the command itself), stdout and stderr to {@code log}; killed by PID after the test, and waited for.
+     * Servers must stay in the foreground (dnsmasq {@code --no-daemon}, never {@code iperf3 -D}).
+     */
+    public Process backgroundInNs(String ns, Path log, String... command) {
+        List<String> full = new ArrayList<>(List.of("ip", "netns", "exec", ns));
+        full.addAll(List.of(command));
+        try {
+            return background(new ProcessBuilder(full)
+                    .redirectErrorStream(true)
+                    .redirectOutput(log.toFile())
+                    .redirectInput(ProcessBuilder.Redirect.from(Path.of("/dev/null").toFile()))
+                    .start());
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot start " + full, e);
+        }
     }
 
     /** Registers a netdev name in the root namespace to delete after the test. */
@@ -180,6 +212,11 @@ public final class Lab implements AfterTestExecutionCallback, AfterEachCallback 
             Process p = background.pop();
             p.descendants().forEach(ProcessHandle::destroyForcibly);
             p.destroyForcibly();
+            try {
+                p.waitFor(5, TimeUnit.SECONDS);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
         }
         daemons.forEach(JvsDaemon::kill);
         for (String ns : namespaces) {
