@@ -324,8 +324,13 @@ public final class Forwarder {
     }
 
     private void emitSegment(MutableDirectBuffer buf, int off, int len) {
-        taggedVid = -1; // each segment is built afresh, untagged
+        taggedVid = -1; // the segmenter hands each segment over untagged
         sendPending((UnsafeBuffer) buf, off, len);
+        if (taggedVid >= 0) {
+            // The segmenter writes the Ethernet header once and reuses it for every segment: undo the tag push.
+            moveMacs(buf, off - VlanHeader.LENGTH, off);
+            taggedVid = -1;
+        }
     }
 
     private void sendPending(UnsafeBuffer buf, int frameOff, int frameLen) {

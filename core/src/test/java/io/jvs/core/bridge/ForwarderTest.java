@@ -279,6 +279,10 @@ class ForwarderTest {
         for (byte[] s : out) {
             assertEquals((byte) 0x81, s[12]); // tagged
             assertEquals(5, s[15]);
+            // Every segment keeps its MACs (the segmenter reuses one header for all: a tag push must not stick).
+            UnsafeBuffer sb = new UnsafeBuffer(s);
+            assertEquals(B, io.jvs.core.packet.MacAddress.read(sb, 0));
+            assertEquals(A, io.jvs.core.packet.MacAddress.read(sb, 6));
         }
         for (byte[] h : headers) {
             assertArrayEquals(new byte[10], h); // complete frames: no offload metadata
