@@ -84,6 +84,7 @@ class FlowCacheEquivalenceProperties {
                 for (int h = 0; h < nHosts; h++) {
                     MemoryPort p = new MemoryPort("b" + b + "h" + h, 1);
                     p.setVlan(vlanMode(rnd.nextInt(6)));
+                    p.setTunnel(rnd.nextInt(3) == 0); // split horizon is part of the decision the cache replays
                     bridge.addPort(p);
                     ports.add(p);
                     hosts.add(p);

@@ -41,7 +41,8 @@ class ForwardingModelProperties {
 
     // ---- the generated values ------------------------------------------------------------------------------------
 
-    record BridgeSpec(List<Integer> hostModes, List<Integer> hostMtus, int capacity) {
+    /** Host ports of one bridge; some stand for tunnels to other hosts (split horizon between them). */
+    record BridgeSpec(List<Integer> hostModes, List<Integer> hostMtus, List<Boolean> hostTunnels, int capacity) {
     }
 
     record PatchSpec(int bridgeA, int bridgeB, int modeA, int modeB, boolean dangling) {
@@ -154,6 +155,7 @@ class ForwardingModelProperties {
         Arbitrary<BridgeSpec> bridge = Arbitraries.integers().between(2, 5).flatMap(n -> Combinators.combine(
                 mode.list().ofSize(n),
                 Arbitraries.integers().between(0, MTUS.length - 1).list().ofSize(n),
+                Arbitraries.integers().between(0, 2).map(i -> i == 0).list().ofSize(n),
                 Arbitraries.integers().between(1, 8)).as(BridgeSpec::new));
         Arbitrary<PatchSpec> patch = Combinators.combine(
                 Arbitraries.integers().between(0, 2), Arbitraries.integers().between(0, 2), mode, mode,
@@ -231,9 +233,11 @@ class ForwardingModelProperties {
                     int mtu = MTUS[spec.hostMtus().get(h)];
                     p.setMtu(mtu);
                     p.setVlan(realMode(spec.hostModes().get(h)));
+                    p.setTunnel(spec.hostTunnels().get(h));
                     bridge.addPort(p);
                     ModelPort mp = model.addPort(mb, name, false, mtu);
                     mp.vlan = modelMode(spec.hostModes().get(h));
+                    mp.tunnel = spec.hostTunnels().get(h);
                     hosts.add(ports.size());
                     ports.add(p);
                 }

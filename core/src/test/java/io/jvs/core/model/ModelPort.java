@@ -12,6 +12,8 @@ public final class ModelPort {
     public int number;
     public VlanMode vlan = VlanMode.trunkAll();
     public boolean up = true;
+    /** A tunnel to another host: nothing received from a tunnel is sent into another one. */
+    public boolean tunnel;
     public int mtu;
     public ModelPort peer;
 

@@ -19,7 +19,8 @@ import java.util.List;
  *       {@code vlan_not_allowed}); a multicast source is dropped ({@code multicast_src}); the source is learned on the
  *       input port; a unicast destination learned on a port that is up and carries the VLAN goes there only (or is
  *       dropped as {@code dst_on_in_port} when that is the input port); everything else floods to every other up port
- *       carrying the VLAN, in port-number order;</li>
+ *       carrying the VLAN, in port-number order; between two tunnel ports nothing is forwarded (split horizon: a
+ *       unicast is dropped as {@code split_horizon}, a flood skips them);</li>
  *   <li>output to a patch port: its peer must exist and be up ({@code patch_unconnected}), and at most 8 patch hops
  *       are allowed ({@code patch_loop}); the frame leaves the patch port with the patch port's egress VLAN rule and
  *       enters the peer's bridge as if received there (depth first, so outputs keep the decision's order);</li>
@@ -139,6 +140,8 @@ public final class ReferenceSwitch {
             if (out != null && out.up && out.vlan.carries(vlan)) {
                 if (out == in) {
                     in.drop("dst_on_in_port");
+                } else if (in.tunnel && out.tunnel) {
+                    in.drop("split_horizon");
                 } else {
                     output(out, body, vlan, depth);
                 }
@@ -146,7 +149,7 @@ public final class ReferenceSwitch {
             }
         }
         for (ModelPort out : List.copyOf(bridge.ports)) {
-            if (out != in && out.up && out.vlan.carries(vlan)) {
+            if (out != in && out.up && out.vlan.carries(vlan) && !(in.tunnel && out.tunnel)) {
                 output(out, body, vlan, depth);
             }
         }
