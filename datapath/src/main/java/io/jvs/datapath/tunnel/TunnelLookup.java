@@ -12,8 +12,8 @@ import org.agrona.collections.Long2ObjectHashMap;
  * Immutable: the control thread builds a new one per change and the endpoint publishes it, so the receive thread
  * looks up without locks (Agrona's primitive-keyed maps: no boxing, no allocation on {@code get}).
  */
-final class TunnelLookup {
-    static final TunnelLookup EMPTY = new TunnelLookup(List.of());
+public final class TunnelLookup {
+    public static final TunnelLookup EMPTY = new TunnelLookup(List.of());
 
     private final List<TunnelPort> ports;
     private final Long2ObjectHashMap<TunnelPort> keyed = new Long2ObjectHashMap<>();
@@ -50,6 +50,11 @@ final class TunnelLookup {
         return key == TunnelPort.NO_KEY ? keyless.get(remote) : keyed.get(slot(remote, key));
     }
 
+    /** A lookup over exactly these ports. */
+    public static TunnelLookup of(List<TunnelPort> ports) {
+        return new TunnelLookup(ports);
+    }
+
     TunnelLookup with(TunnelPort p) {
         List<TunnelPort> next = new ArrayList<>(ports);
         next.add(p);
@@ -71,7 +76,7 @@ final class TunnelLookup {
     }
 
     /** The port for a packet from {@code remote} with {@code key} ({@link TunnelPort#NO_KEY}: none), or null. */
-    TunnelPort find(int remote, long key) {
+    public TunnelPort find(int remote, long key) {
         if (key == TunnelPort.NO_KEY) {
             return keyless.get(remote);
         }
@@ -80,7 +85,7 @@ final class TunnelLookup {
     }
 
     /** Some port to that remote, to count a malformed packet against; null for a stranger. */
-    TunnelPort anyFor(int remote) {
+    public TunnelPort anyFor(int remote) {
         return anyForRemote.get(remote);
     }
 }

@@ -23,21 +23,41 @@ public final class TunnelPort extends BridgePort {
     /** {@link #key()} of a {@code key=flow} port. */
     public static final long FLOW = -2;
 
-    private final TunnelEndpoint endpoint;
+    private final TunnelKind kind;
+    private final TunnelEndpoint endpoint; // null for a detached port (tests, fuzzing)
     private final int remote;
     private final long key;
     private final boolean checksum;
     private final AtomicLong sequence; // null: no sequence numbers
 
-    public TunnelPort(String name, TunnelEndpoint endpoint, int remote, long key, boolean checksum,
+    TunnelPort(String name, TunnelEndpoint endpoint, int remote, long key, boolean checksum,
             boolean sequence, int threads) {
+        this(name, endpoint.kind(), endpoint, remote, key, checksum, sequence, threads);
+    }
+
+    private TunnelPort(String name, TunnelKind kind, TunnelEndpoint endpoint, int remote, long key,
+            boolean checksum, boolean sequence, int threads) {
         super(name, threads);
+        this.kind = kind;
         this.endpoint = endpoint;
         this.remote = remote;
         this.key = key;
         this.checksum = checksum;
         this.sequence = sequence ? new AtomicLong() : null;
         setMtu(65535); // the kernel fragments the outer packet; inner frames are bounded by the other ports
+    }
+
+    /**
+     * A port with no endpoint: it cannot send, but {@link TunnelEncoder} and {@link TunnelDecoder} work with it
+     * (unit tests, property tests, fuzzing).
+     */
+    public static TunnelPort detached(String name, TunnelKind kind, int remote, long key, boolean checksum,
+            boolean sequence) {
+        return new TunnelPort(name, kind, null, remote, key, checksum, sequence, 1);
+    }
+
+    public TunnelKind kind() {
+        return kind;
     }
 
     public TunnelEndpoint endpoint() {
@@ -58,7 +78,7 @@ public final class TunnelPort extends BridgePort {
         return key == FLOW;
     }
 
-    boolean checksum() {
+    public boolean checksum() {
         return checksum;
     }
 
@@ -105,7 +125,7 @@ public final class TunnelPort extends BridgePort {
 
     @Override
     public String type() {
-        return endpoint.kind().type();
+        return kind.type();
     }
 
     @Override
