@@ -29,12 +29,26 @@ public final class JvsDaemon {
     /** The build already produced the jars: the launcher must not check sources or rebuild under the tests. */
     static final Map<String, String> ENV = Map.of("JVS_NO_BUILD", "1");
 
+    /**
+     * What every test daemon gets unless the test says otherwise: no metrics endpoint, since several daemons run at
+     * once and the default port (9477) would be taken by the first. A test that scrapes passes
+     * {@code --metrics 127.0.0.1:0} and reads the port from {@link #metricsAddress()}.
+     */
+    static final List<String> DEFAULT_OPTIONS = List.of("--metrics", "off");
+
     private final Path rundir;
+    private final List<String> options;
     private Process process;
     private int starts;
 
     JvsDaemon(Path rundir) {
+        this(rundir, DEFAULT_OPTIONS);
+    }
+
+    /** @param options extra {@code jvs daemon} options, replacing {@link #DEFAULT_OPTIONS} */
+    JvsDaemon(Path rundir, List<String> options) {
         this.rundir = rundir;
+        this.options = List.copyOf(options);
     }
 
     /** The jvs checkout whose launcher we run, from the {@code jvs.root} system property set in tests/pom.xml. */
@@ -70,6 +84,16 @@ public final class JvsDaemon {
         return process.pid();
     }
 
+    /** The metrics endpoint's {@code HOST:PORT}, from RUNDIR/metrics.addr (written once it listens). */
+    public String metricsAddress() {
+        try {
+            return Files.readString(rundir.resolve("metrics.addr"), StandardCharsets.UTF_8).strip();
+        } catch (IOException e) {
+            throw new AssertionError("no metrics address in " + rundir + " (daemon started with "
+                    + options + "?): " + e, e);
+        }
+    }
+
     public boolean running() {
         return process != null && process.isAlive();
     }
@@ -82,8 +106,10 @@ public final class JvsDaemon {
         try {
             Files.writeString(logFile(), "---- jvs daemon start #" + (++starts) + " ----\n", StandardCharsets.UTF_8,
                     StandardOpenOption.CREATE, StandardOpenOption.APPEND);
-            ProcessBuilder pb = new ProcessBuilder(launcher().toString(), "daemon",
-                    "--rundir", rundir.toString(), "--db", db().toString(), "--threads", "2")
+            List<String> cmd = new ArrayList<>(List.of(launcher().toString(), "daemon",
+                    "--rundir", rundir.toString(), "--db", db().toString(), "--threads", "2"));
+            cmd.addAll(options);
+            ProcessBuilder pb = new ProcessBuilder(cmd)
                     .directory(root().toFile())
                     .redirectErrorStream(true)
                     .redirectOutput(ProcessBuilder.Redirect.appendTo(logFile().toFile()))

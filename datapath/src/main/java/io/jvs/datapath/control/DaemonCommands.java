@@ -3,6 +3,8 @@ package io.jvs.datapath.control;
 import java.util.List;
 import java.util.function.Supplier;
 
+import io.jvs.datapath.Log;
+
 /**
  * The control socket's commands about the daemon itself (log levels, the metrics endpoint), answered here so that
  * the switch's own commands stay in {@link Controller}; anything else goes to it. Control thread only.
@@ -19,6 +21,9 @@ public final class DaemonCommands implements CommandHandler {
 
     @Override
     public String execute(List<String> argv) throws CommandException {
+        if (Log.enabled("control", Log.Level.DEBUG)) {
+            Log.debug("control", "command: " + String.join(" ", argv));
+        }
         String cmd = argv.isEmpty() ? "" : argv.get(0);
         List<String> args = argv.isEmpty() ? argv : argv.subList(1, argv.size());
         return switch (cmd) {
