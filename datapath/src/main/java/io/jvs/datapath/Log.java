@@ -50,7 +50,8 @@ public final class Log {
      * The components the daemon logs under, known before their first event so that {@code vlog/set} can name them
      * at any time. A component first used elsewhere is added when it logs (and then listed too).
      */
-    static final String[] COMPONENTS = {"bridge", "control", "daemon", "metrics", "port", "reactor", "tunnel"};
+    static final String[] COMPONENTS = {"bridge", "control", "daemon", "jvm", "metrics", "netty", "port", "reactor",
+        "tunnel"};
 
     private static final DateTimeFormatter TIME = DateTimeFormatter.ofPattern("yyyy-MM-dd'T'HH:mm:ss.SSS'Z'")
             .withZone(ZoneOffset.UTC);

@@ -91,6 +91,7 @@ public final class Daemon {
             i++;
         }
         NETTY_LOG.setLevel(java.util.logging.Level.SEVERE);
+        io.jvs.datapath.JulToLog.install();
         ConfigDb db = new ConfigDb(dbFile);
         SwitchConfig config;
         try {
