@@ -79,8 +79,10 @@ class ControlSocketAbuseTest {
         Path socket = jvs.rundir().resolve("jvs.sock");
         assertEquals("rw-------", PosixFilePermissions.toString(Files.getPosixFilePermissions(socket)),
                 "the control socket must be 0600");
-        assertEquals(0, Files.list(jvs.rundir()).filter(p -> p.getFileName().toString().startsWith(".jvs-")).count(),
-                "the private directory the socket was bound in must be gone");
+        try (var files = Files.list(jvs.rundir())) {
+            assertEquals(0, files.filter(p -> p.getFileName().toString().startsWith(".jvs-")).count(),
+                    "the private directory the socket was bound in must be gone");
+        }
 
         // Garbage: random bytes (not UTF-8), then printable junk that is valid UTF-8 but no command.
         byte[] garbage = new byte[4096];

@@ -42,6 +42,9 @@ public final class ControlServer implements AutoCloseable {
     static final long REQUEST_DEADLINE_MS = 10_000;
     static final long REPLY_DEADLINE_MS = 10_000;
     static final int MAX_CLIENTS = 32;
+    /** Clients over {@link #MAX_CLIENTS} that are told so; beyond these too, connections are closed unanswered. */
+    static final int MAX_REFUSALS = 32;
+    static final long REFUSAL_DEADLINE_MS = 1_000;
 
     private final Path socketPath;
     private final ServerSocketChannel server;
@@ -49,6 +52,7 @@ public final class ControlServer implements AutoCloseable {
     private final CommandHandler commands;
     private final Thread acceptor;
     private final Semaphore clients = new Semaphore(MAX_CLIENTS);
+    private final Semaphore refusals = new Semaphore(MAX_REFUSALS);
     private final Log.RateLimit clientLog = new Log.RateLimit(20);
     // Closes the channels of clients past their deadline: closing unblocks the virtual thread stuck reading them.
     private final ScheduledExecutorService deadlines = Executors.newSingleThreadScheduledExecutor(
@@ -121,22 +125,13 @@ public final class ControlServer implements AutoCloseable {
         while (!closing) {
             try {
                 SocketChannel client = server.accept();
-                if (!clients.tryAcquire()) {
-                    refuse(client, "too many control connections (" + MAX_CLIENTS + "), try again");
-                    continue;
+                if (clients.tryAcquire()) {
+                    handle(client, clients, this::serve);
+                } else if (refusals.tryAcquire()) {
+                    handle(client, refusals, this::refuse);
+                } else {
+                    client.close(); // flooded: even the refusals are busy
                 }
-                // One virtual thread per client: a client that never finishes its request blocks only itself.
-                Thread.ofVirtual().name("jvs-control-client").start(() -> {
-                    try (client) {
-                        serve(client);
-                    } catch (Throwable t) {
-                        if (!closing) {
-                            warnRateLimited("client dropped: " + t);
-                        }
-                    } finally {
-                        clients.release();
-                    }
-                });
             } catch (ClosedChannelException e) {
                 return;
             } catch (Throwable t) {
@@ -156,12 +151,49 @@ public final class ControlServer implements AutoCloseable {
         }
     }
 
-    private static void refuse(SocketChannel client, String why) {
-        try (client) {
-            client.configureBlocking(false); // never wait for a client we refuse
-            client.write(ByteBuffer.wrap((ERROR + why).getBytes(StandardCharsets.UTF_8)));
-        } catch (IOException ignored) {
-            // it gets a closed connection instead
+    private interface ClientTask {
+        void run(SocketChannel client) throws IOException;
+    }
+
+    /** One virtual thread per client: a client that never finishes its request blocks only itself. */
+    private void handle(SocketChannel client, Semaphore slot, ClientTask task) throws IOException {
+        Runnable body = () -> {
+            try (client) {
+                task.run(client);
+            } catch (Throwable t) {
+                if (!closing) {
+                    warnRateLimited("client dropped: " + t);
+                }
+            } finally {
+                slot.release();
+            }
+        };
+        try {
+            Thread.ofVirtual().name("jvs-control-client").start(body);
+        } catch (Throwable t) { // no thread for it (out of memory): the slot and the fd must not leak
+            slot.release();
+            client.close();
+            throw t;
+        }
+    }
+
+    /**
+     * A client over the limit still gets a reply, after its request was read (up to the size limit, within a short
+     * deadline): closing a unix socket with unread data resets it, and the client would never see why.
+     */
+    private void refuse(SocketChannel client) throws IOException {
+        ScheduledFuture<?> deadline = deadline(client, REFUSAL_DEADLINE_MS);
+        try {
+            ByteBuffer sink = ByteBuffer.allocate(4096);
+            long read = 0;
+            int n;
+            while (read <= MAX_REQUEST_BYTES && (n = client.read(sink.clear())) >= 0) {
+                read += n;
+            }
+            client.write(ByteBuffer.wrap((ERROR + "too many control connections (" + MAX_CLIENTS
+                    + " being served), try again").getBytes(StandardCharsets.UTF_8)));
+        } finally {
+            deadline.cancel(false);
         }
     }
 
