@@ -7,6 +7,7 @@ import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicReference;
 
 import io.jvs.datapath.Datapath;
 import io.jvs.datapath.Log;
@@ -104,17 +105,19 @@ public final class Daemon {
                 r -> Thread.ofPlatform().name("jvs-control").daemon(true).unstarted(r));
         Datapath datapath = new Datapath(threads, busyPollUs);
         Controller controller = new Controller(datapath, db, config);
-        ControlServer server;
-        MetricsServer metricsServer = null;
+        ControlServer server = null;
+        MetricsServer metricsServer;
+        // Set once the endpoint listens: after the control socket, which is what finds another daemon on this rundir.
+        AtomicReference<String> metricsUrl = new AtomicReference<>();
         try {
             control.submit(controller::restore).get();
+            server = new ControlServer(rundir, control, new DaemonCommands(controller, metricsUrl::get));
             metricsServer = MetricsServer.start(metrics, rundir, control, datapath);
-            MetricsServer m = metricsServer;
-            server = new ControlServer(rundir, control, new DaemonCommands(controller, () -> m == null ? null : m.url()));
+            metricsUrl.set(metricsServer == null ? null : metricsServer.url());
         } catch (Exception e) {
             System.err.println("jvs daemon: " + (e instanceof IOException ? e.getMessage() : e.toString()));
-            if (metricsServer != null) {
-                metricsServer.close();
+            if (server != null) {
+                server.close();
             }
             datapath.close();
             return 1;
