@@ -30,9 +30,10 @@ import io.jvs.datapath.Log;
  * exchange. Commands run on the control executor, one at a time.
  *
  * <p>Nothing a client sends can stop the daemon or starve other clients: a request over {@link #MAX_REQUEST_BYTES}
- * or not valid UTF-8 gets an error reply; a client that neither finishes its request within
- * {@link #REQUEST_DEADLINE_MS} nor reads its reply within {@link #REPLY_DEADLINE_MS} is disconnected; at most
- * {@link #MAX_CLIENTS} connections are served at once and the next ones get an error reply.
+ * or not valid UTF-8 gets an error reply; a client that does not finish its request within
+ * {@link #REQUEST_DEADLINE_MS}, or does not read its reply within {@link #REPLY_DEADLINE_MS}, is disconnected; at
+ * most {@link #MAX_CLIENTS} connections are served at once, the next {@link #MAX_REFUSALS} get an error reply, and
+ * any beyond those are closed unanswered.
  */
 public final class ControlServer implements AutoCloseable {
     public static final String SOCKET_NAME = "jvs.sock";
