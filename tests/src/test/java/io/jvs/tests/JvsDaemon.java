@@ -29,19 +29,36 @@ public final class JvsDaemon {
     /** The build already produced the jars: the launcher must not check sources or rebuild under the tests. */
     static final Map<String, String> ENV = Map.of("JVS_NO_BUILD", "1");
 
+    /**
+     * What every test daemon gets unless the test says otherwise: no metrics endpoint, since several daemons run at
+     * once and the default port (9477) would be taken by the first. A test that scrapes passes
+     * {@code --metrics 127.0.0.1:0} and reads the port from {@link #metricsAddress()}.
+     */
+    static final List<String> DEFAULT_OPTIONS = List.of("--metrics", "off");
+
     private final Path rundir;
     private final String netns; // null: the root namespace
+    private final List<String> options;
     private Process process;
     private int starts;
 
     JvsDaemon(Path rundir) {
-        this(rundir, null);
+        this(rundir, DEFAULT_OPTIONS);
     }
 
-    /** A daemon that runs inside network namespace {@code netns} (a "host" of a multi-host test). */
-    JvsDaemon(Path rundir, String netns) {
+    /** @param options extra {@code jvs daemon} options, replacing {@link #DEFAULT_OPTIONS} */
+    JvsDaemon(Path rundir, List<String> options) {
+        this(rundir, null, options);
+    }
+
+    /**
+     * A daemon that runs inside network namespace {@code netns} (a "host" of a multi-host test; null: the root
+     * namespace) with extra options replacing {@link #DEFAULT_OPTIONS}.
+     */
+    JvsDaemon(Path rundir, String netns, List<String> options) {
         this.rundir = rundir;
         this.netns = netns;
+        this.options = List.copyOf(options);
     }
 
     /** The jvs checkout whose launcher we run, from the {@code jvs.root} system property set in tests/pom.xml. */
@@ -77,6 +94,16 @@ public final class JvsDaemon {
         return process.pid();
     }
 
+    /** The metrics endpoint's {@code HOST:PORT}, from RUNDIR/metrics.addr (written once it listens). */
+    public String metricsAddress() {
+        try {
+            return Files.readString(rundir.resolve("metrics.addr"), StandardCharsets.UTF_8).strip();
+        } catch (IOException e) {
+            throw new AssertionError("no metrics address in " + rundir + " (daemon started with "
+                    + options + "?): " + e, e);
+        }
+    }
+
     public boolean running() {
         return process != null && process.isAlive();
     }
@@ -95,6 +122,7 @@ public final class JvsDaemon {
             }
             cmd.addAll(List.of(launcher().toString(), "daemon",
                     "--rundir", rundir.toString(), "--db", db().toString(), "--threads", "2"));
+            cmd.addAll(options);
             ProcessBuilder pb = new ProcessBuilder(cmd)
                     .directory(root().toFile())
                     .redirectErrorStream(true)

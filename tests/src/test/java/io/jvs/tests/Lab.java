@@ -62,16 +62,21 @@ public final class Lab implements AfterTestExecutionCallback, AfterEachCallback 
         return prefix + suffix + (++counter);
     }
 
-    /** Starts a daemon with its own fresh run directory and database. */
+    /** Starts a daemon with its own fresh run directory and database (and no metrics endpoint). */
     public JvsDaemon daemon() {
-        JvsDaemon d = new JvsDaemon(tempDir());
+        return daemon(JvsDaemon.DEFAULT_OPTIONS.toArray(String[]::new));
+    }
+
+    /** Starts a daemon with these {@code jvs daemon} options instead of {@link JvsDaemon#DEFAULT_OPTIONS}. */
+    public JvsDaemon daemon(String... options) {
+        JvsDaemon d = new JvsDaemon(tempDir(), List.of(options));
         daemons.add(d);
         return d.start();
     }
 
     /** Starts a daemon inside namespace {@code ns} (one "host" of a multi-host test), with its own run directory. */
     public JvsDaemon daemonIn(String ns) {
-        JvsDaemon d = new JvsDaemon(tempDir(), ns);
+        JvsDaemon d = new JvsDaemon(tempDir(), ns, JvsDaemon.DEFAULT_OPTIONS);
         daemons.add(d);
         return d.start();
     }

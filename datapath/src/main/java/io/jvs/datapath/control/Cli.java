@@ -28,7 +28,12 @@ public final class Cli {
               show                           dump-ports BR
               fdb/show BR                    fdb/flush [BR]
               dpctl/show                     reactor threads, their ports and flow caches
+              vlog/list                      log components and their levels
+              vlog/set [COMPONENT] LEVEL     LEVEL: error, warn, info, debug, off (all components if none named)
+              metrics/show                   the Prometheus endpoint's URL, or off
             other forms: jvs daemon [--rundir DIR] [--db FILE] [--threads N] [--busy-poll-us N]
+                                    [--metrics ADDR:PORT|PORT|off]
+                         jvs install [--root DIR] | jvs uninstall [--root DIR] [--purge]
                          jvs replay --db CONF.json --in PORT=FILE.pcap [--in ...] --out DIR
                          jvs demo | jvs test | jvs bench
             the control socket is DIR/jvs.sock; DIR is --rundir, else $JVS_RUNDIR, else /run/jvs

@@ -7,9 +7,12 @@ import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicReference;
 
 import io.jvs.datapath.Datapath;
 import io.jvs.datapath.Log;
+import io.jvs.datapath.metrics.MetricsAddress;
+import io.jvs.datapath.metrics.MetricsServer;
 
 /**
  * {@code jvs daemon}: runs the switch in the foreground until SIGTERM or SIGINT.
@@ -24,6 +27,8 @@ import io.jvs.datapath.Log;
  * <li>{@code --busy-poll-us N} (default 0): after an I/O event a reactor thread keeps polling this long before it
  * sleeps in epoll_wait. Saves the wake-up of a sleeping thread while traffic flows, at the price of that thread
  * spinning meanwhile; on a small host whose cores also run the endpoints the spinning costs more than it saves.
+ * <li>{@code --metrics ADDR:PORT|PORT|off} (default 127.0.0.1:9477): the Prometheus endpoint (see
+ * {@link MetricsAddress}). Loopback unless an address is given; off saves a thread and a port.
  * </ul>
  */
 public final class Daemon {
@@ -46,6 +51,7 @@ public final class Daemon {
         Path dbFile = DEFAULT_DB;
         int threads = Runtime.getRuntime().availableProcessors();
         int busyPollUs = io.jvs.datapath.reactor.Reactor.DEFAULT_BUSY_POLL_US;
+        MetricsAddress metrics = MetricsAddress.DEFAULT;
         for (int i = 0; i < args.size(); i++) {
             String a = args.get(i);
             String value = i + 1 < args.size() ? args.get(i + 1) : null;
@@ -76,15 +82,17 @@ public final class Daemon {
                         return 2;
                     }
                 }
+                case "--metrics" -> metrics = MetricsAddress.parse(require(a, value));
                 default -> {
                     System.err.println("jvs daemon: unknown option " + a + " (usage: jvs daemon [--rundir DIR]"
-                            + " [--db FILE] [--threads N] [--busy-poll-us N])");
+                            + " [--db FILE] [--threads N] [--busy-poll-us N] [--metrics ADDR:PORT|off])");
                     return 2;
                 }
             }
             i++;
         }
         NETTY_LOG.setLevel(java.util.logging.Level.SEVERE);
+        io.jvs.datapath.JulToLog.install();
         ConfigDb db = new ConfigDb(dbFile);
         SwitchConfig config;
         try {
@@ -97,12 +105,20 @@ public final class Daemon {
                 r -> Thread.ofPlatform().name("jvs-control").daemon(true).unstarted(r));
         Datapath datapath = new Datapath(threads, busyPollUs);
         Controller controller = new Controller(datapath, db, config);
-        ControlServer server;
+        ControlServer server = null;
+        MetricsServer metricsServer;
+        // Set once the endpoint listens: after the control socket, which is what finds another daemon on this rundir.
+        AtomicReference<String> metricsUrl = new AtomicReference<>();
         try {
             control.submit(controller::restore).get();
-            server = new ControlServer(rundir, control, controller);
+            server = new ControlServer(rundir, control, new DaemonCommands(controller, metricsUrl::get));
+            metricsServer = MetricsServer.start(metrics, rundir, control, datapath);
+            metricsUrl.set(metricsServer == null ? null : metricsServer.url());
         } catch (Exception e) {
             System.err.println("jvs daemon: " + (e instanceof IOException ? e.getMessage() : e.toString()));
+            if (server != null) {
+                server.close();
+            }
             datapath.close();
             return 1;
         }
@@ -135,6 +151,9 @@ public final class Daemon {
         }
         Log.info("daemon", "stopping (internal ports' netdevs stay for the next daemon)");
         server.close();
+        if (metricsServer != null) {
+            metricsServer.close();
+        }
         try {
             control.submit(datapath::close).get(10, TimeUnit.SECONDS);
         } catch (Exception e) {

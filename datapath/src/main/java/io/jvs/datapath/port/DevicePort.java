@@ -135,6 +135,7 @@ public abstract class DevicePort extends BridgePort implements EpollIoHandle {
             long now = System.nanoTime();
             ReactorOsThread.markActive(now);
             receiveBurst(reactor, now);
+            reactor.burstTimer().record(System.nanoTime() - now);
         } catch (Throwable t) {
             errors++;
             long suppressed = ERROR_LOG.admit(System.nanoTime());

@@ -12,6 +12,7 @@ public final class ReactorThread {
     private final IoEventLoop loop;
     private final Forwarder forwarder;
     private PacketPool pool; // allocated on the thread itself, so its memory is first touched there
+    private final BurstTimer burstTimer = new BurstTimer();
     public final int[] lengths = new int[PacketPool.MAX_BURST];
     public final int[] vlanTci = new int[PacketPool.MAX_BURST];
 
@@ -31,6 +32,11 @@ public final class ReactorThread {
 
     public Forwarder forwarder() {
         return forwarder;
+    }
+
+    /** How long this thread's bursts take (recorded on this thread, read by the metrics scrape). */
+    public BurstTimer burstTimer() {
+        return burstTimer;
     }
 
     /** This thread's receive slots; call only on this thread. */

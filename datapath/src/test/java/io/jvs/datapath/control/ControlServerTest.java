@@ -147,6 +147,40 @@ class ControlServerTest {
     }
 
     @Test
+    void shouldRefuseClientsBeyondTheLimitAndServeAgainWhenTheyLeave() throws IOException {
+        List<SocketChannel> idle = new java.util.ArrayList<>();
+        try {
+            for (int i = 0; i < ControlServer.MAX_CLIENTS; i++) {
+                SocketChannel ch = SocketChannel.open(StandardProtocolFamily.UNIX);
+                ch.connect(UnixDomainSocketAddress.of(server.socketPath()));
+                idle.add(ch); // connected, never sends: holds a slot until its deadline
+            }
+            String reply = "";
+            for (int attempt = 0; attempt < 50 && !reply.startsWith("ERROR\ntoo many"); attempt++) {
+                reply = raw("list-br".getBytes(StandardCharsets.UTF_8)); // the acceptor may still be catching up
+            }
+            assertTrue(reply.startsWith("ERROR\ntoo many control connections"), reply);
+        } finally {
+            for (SocketChannel ch : idle) {
+                ch.close();
+            }
+        }
+        Run r = cli("list-br");
+        for (int attempt = 0; attempt < 50 && r.status() != 0; attempt++) {
+            r = cli("list-br"); // the slots come back as the server notices the closed connections
+        }
+        assertEquals(0, r.status(), r.err());
+    }
+
+    @Test
+    void shouldBindTheSocketWithoutLeavingItsPrivateDirectory() throws IOException {
+        try (var files = Files.list(dir)) {
+            assertEquals(List.of(ControlServer.SOCKET_NAME), files.map(p -> p.getFileName().toString())
+                    .filter(n -> !n.equals("conf.json")).toList());
+        }
+    }
+
+    @Test
     void shouldAnswerGarbageAndOversizedRequestsAndKeepServing() throws IOException {
         assertTrue(raw(new byte[] {(byte) 0xff, (byte) 0xfe, 0}).startsWith("ERROR\nmalformed request"));
         byte[] huge = new byte[ControlServer.MAX_REQUEST_BYTES + 100];
