@@ -12,6 +12,19 @@ import io.jvs.tunnel.GreHeader;
 import io.jvs.tunnel.TunnelDropReason;
 import io.jvs.tunnel.VxlanDecap;
 
+import java.util.List;
+
+import io.jvs.core.bridge.Bridge;
+import io.jvs.core.bridge.Forwarder;
+import io.jvs.core.bridge.MemoryPort;
+import io.jvs.core.bridge.PortCounters;
+import io.jvs.core.bridge.VlanConfig;
+import io.jvs.core.bridge.VlanKeyMap;
+import io.jvs.datapath.tunnel.TunnelDecoder;
+import io.jvs.datapath.tunnel.TunnelKind;
+import io.jvs.datapath.tunnel.TunnelLookup;
+import io.jvs.datapath.tunnel.TunnelPort;
+
 import org.agrona.concurrent.UnsafeBuffer;
 
 import com.code_intelligence.jazzer.api.FuzzedDataProvider;
@@ -78,5 +91,41 @@ class TunnelFuzzTest {
         byte[] back = new byte[inner.length];
         b.getBytes(r, back);
         assertArrayEquals(inner, back);
+    }
+
+    /**
+     * A datagram as host B's socket hands it over, from one of two remotes, to a bridge with a key=flow tunnel, a
+     * fixed-key tunnel and a host port: the decoder either refuses it (counted) or gives a frame inside the datagram
+     * that the Forwarder then takes without throwing; nothing is ever sent back into a tunnel.
+     */
+    @FuzzTest
+    void tunnelIngress(FuzzedDataProvider in) {
+        TunnelKind kind = in.consumeBoolean() ? TunnelKind.GRE : TunnelKind.VXLAN;
+        TunnelPort flow = TunnelPort.detached("flow", kind, 1, TunnelPort.FLOW, false, false);
+        TunnelPort fixed = TunnelPort.detached("fixed", kind, 2, in.consumeInt(0, 0xffffff), false, false);
+        MemoryPort host = new MemoryPort("host", 1);
+        host.setVlan(VlanConfig.trunk(1, 2, 3));
+        Bridge bridge = new Bridge("br-tun");
+        bridge.setOwner(0, Runnable::run, () -> 1L);
+        bridge.addPort(flow);
+        bridge.addPort(fixed);
+        bridge.addPort(host);
+        bridge.setVlanKeyMap(VlanKeyMap.EMPTY.with(1, in.consumeInt(0, 0xffffff)).with(2, 0x100_0000 + in.consumeInt(0, 9)));
+        int source = in.consumeInt(0, 3);
+        byte[] datagram = in.consumeRemainingAsBytes();
+        int off = 80;
+        UnsafeBuffer b = at(datagram, off);
+        TunnelDecoder d = new TunnelDecoder(kind);
+        if (!d.decode(TunnelLookup.of(List.of(flow, fixed)), b, off, datagram.length, source, 0)) {
+            return;
+        }
+        assertTrue(d.port() == flow || d.port() == fixed);
+        assertTrue(d.vnetOffset() >= off - 10 + 8 && d.vnetOffset() + d.length() <= off + datagram.length,
+                "frame [" + d.vnetOffset() + ", +" + d.length() + ") outside the datagram at " + off);
+        assertTrue(d.vlanTci() == -1 || d.vlanTci() == 1 || d.vlanTci() == 2);
+        UnsafeBuffer big = new UnsafeBuffer(new byte[b.capacity() + 128]);
+        big.putBytes(64, b, 0, b.capacity()); // the Forwarder wants its headroom before the virtio header
+        new Forwarder(0).receive(d.port(), big, d.vnetOffset() + 64, d.length(), d.vlanTci(), 1);
+        assertEquals(0, flow.counters().get(PortCounters.TX_PACKETS) + fixed.counters().get(PortCounters.TX_PACKETS));
     }
 }
