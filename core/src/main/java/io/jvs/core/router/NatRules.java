@@ -92,6 +92,11 @@ public final class NatRules {
      * tuple. Returns -1 when {@link #MAX_PORT_TRIES} ports are all taken. For ICMP echo the "port" is the identifier.
      */
     public int pickSnatPort(Conntrack ct, int zone, PacketTuple t) {
+        return pickSnatPort(ct, zone, t, t.dst);
+    }
+
+    /** {@link #pickSnatPort} for a packet whose destination is also translated, to {@code newDst}. */
+    public int pickSnatPort(Conntrack ct, int zone, PacketTuple t, int newDst) {
         final int range = portMax - portMin + 1;
         int port;
         if (t.srcPort >= portMin && t.srcPort <= portMax) {
@@ -105,8 +110,8 @@ public final class NatRules {
         for (int n = 0; n < tries; n++) {
             // The reply arrives as dst -> snat, with our port as its destination port (both ports for echo).
             final boolean taken = echo
-                    ? ct.contains(zone, t.proto, t.dst, snatAddress, port, port)
-                    : ct.contains(zone, t.proto, t.dst, snatAddress, t.dstPort, port);
+                    ? ct.contains(zone, t.proto, newDst, snatAddress, port, port)
+                    : ct.contains(zone, t.proto, newDst, snatAddress, t.dstPort, port);
             if (!taken) {
                 return port;
             }

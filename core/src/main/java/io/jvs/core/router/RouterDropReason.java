@@ -21,7 +21,7 @@ public enum RouterDropReason {
     ARP_NOT_FOR_US,
     /** Bad version, header length, total length or header checksum. */
     BAD_IP_HEADER,
-    /** IPv4 sent to the broadcast MAC, or to a multicast or broadcast address: not routed. */
+    /** IPv4 to the broadcast MAC or a multicast, broadcast or directed-broadcast address, or from a martian source. */
     NOT_ROUTABLE,
     /** For one of the router's addresses but not an echo request (the router runs no services). */
     LOCAL_UNSUPPORTED,

@@ -287,17 +287,37 @@ public final class RouterStage {
             return drop(natOn && fromOutside && ref < 0 ? RouterDropReason.NAT_UNSOLICITED
                     : RouterDropReason.LOCAL_UNSUPPORTED);
         }
-        if (IcmpBuilder.isMulticastOrBroadcast(newDst) || newDst == 0) {
+        // RFC 1812 5.3.7: no forwarding from martian sources or to multicast and limited broadcast.
+        if (IcmpBuilder.isMulticastOrBroadcast(newDst) || newDst == 0 || !IcmpBuilder.isUnicastHost(t.src)) {
             return drop(RouterDropReason.NOT_ROUTABLE);
         }
 
-        // A new connection from outside to a floating IP: route on the internal address it maps to.
+        // A new connection to a floating IP: route on the internal address it maps to.
         boolean create = false;
-        if (natOn && ref < 0 && fromOutside && parsed == PacketTuple.OK) {
+        if (natOn && ref < 0 && parsed == PacketTuple.OK) {
             final int internal = rules.internalOf(t.dst);
             if (internal != 0) {
                 newDst = internal;
                 create = true;
+                if (!fromOutside) {
+                    // Hairpin: an inside host reaching another through its floating IP. Translating the source too
+                    // makes the answer come back through us instead of going straight to the asker, who would
+                    // not recognise it.
+                    final int fip = rules.fipOf(t.src);
+                    if (fip != 0) {
+                        newSrc = fip;
+                    } else if (rules.snatAddress() != 0) {
+                        final int port = rules.pickSnatPort(ct, zone, t, internal);
+                        if (port < 0) {
+                            return drop(RouterDropReason.NAT_PORTS_EXHAUSTED);
+                        }
+                        newSrc = rules.snatAddress();
+                        newSrcPort = port;
+                        if (t.isIcmpEcho()) {
+                            newDstPort = port;
+                        }
+                    }
+                }
             }
         }
 
@@ -313,6 +333,9 @@ public final class RouterStage {
             return drop(RouterDropReason.NO_ROUTE); // a static route to a port that went away
         }
         final int nextHop = Fib.nextHop(route) != 0 ? Fib.nextHop(route) : newDst;
+        if (Fib.nextHop(route) == 0 && isDirectedBroadcast(out, newDst)) {
+            return drop(RouterDropReason.NOT_ROUTABLE); // RFC 2644: directed broadcasts are not forwarded
+        }
 
         // NAT boundary checks for packets without a connection.
         if (natOn && ref < 0 && !create && !related) {
@@ -408,6 +431,13 @@ public final class RouterStage {
             default:
                 return drop(RouterDropReason.ARP_QUEUE_FULL);
         }
+    }
+
+    /** The all-ones host address of the port's subnet (subnets of /31 and /32 have none). */
+    private static boolean isDirectedBroadcast(RouterPort port, int address) {
+        final int hostBits = 32 - port.prefixLength();
+        return hostBits >= 2 && (address | (-1 << hostBits)) == -1
+                && RouteTable.mask(address, port.prefixLength()) == RouteTable.mask(port.address(), port.prefixLength());
     }
 
     private static boolean isLocal(RouterPort[] ps, int address) {

@@ -16,6 +16,7 @@ import static io.jvs.core.router.RouterStageTest.RM2;
 import static io.jvs.core.router.RouterStageTest.S;
 import static io.jvs.core.router.RouterStageTest.X;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import java.lang.management.ManagementFactory;
@@ -35,9 +36,17 @@ import org.junit.jupiter.api.Test;
 
 /**
  * The per-packet paths of the router and conntrack must not allocate: measured with the JVM's per-thread allocation
- * counter (bytes, not time, so deterministic), like the packet package's AllocationFreeTest.
+ * counter (bytes, not time), like the packet package's AllocationFreeTest. A round is 2000 iterations of eight
+ * frames plus conntrack and FIB calls; the JVM itself now and then charges a few hundred bytes to the thread (seen
+ * once per several rounds, at random calls: deoptimization or JIT bookkeeping), so, as the datapath's
+ * AllocationTest does, a round passes under a small allowance and a few rounds are allowed to reach one. Any
+ * per-packet allocation, even 16 bytes, would cost hundreds of kilobytes per round.
  */
 class RouterAllocationTest {
+    private static final int ITERATIONS = 2000;
+    private static final int MAX_ROUNDS = 8;
+    private static final long MAX_BYTES = 4096;
+
     /** A sink that allocates nothing. */
     private static final class Counting implements RouterStage.FrameSink {
         long bytes;
@@ -56,7 +65,7 @@ class RouterAllocationTest {
         assumeTrue(threads.isThreadAllocatedMemorySupported());
         threads.setThreadAllocatedMemoryEnabled(true);
 
-        final Conntrack ct = new Conntrack(4096, CtTimeouts.DEFAULTS);
+        final Conntrack ct = new Conntrack(32_768, CtTimeouts.DEFAULTS);
         final RouterStage router = new RouterStage(1, ct, ArpCache.Config.DEFAULTS, IcmpRateLimiter.UNLIMITED);
         router.setPorts(List.of(new RouterPort(0, RM0, R0, 24, 1500), new RouterPort(1, RM1, R1, 24, 1500),
                 new RouterPort(2, RM2, R2, 24, 1400)));
@@ -95,12 +104,15 @@ class RouterAllocationTest {
         final PacketTuple t = new PacketTuple();
         final Fib fib = router.routes().fib();
         long sum = 0;
-        for (int round = 0; round < 3; round++) {
+        long allocated = Long.MAX_VALUE;
+        final StringBuilder rounds = new StringBuilder();
+        int flows = 0;
+        for (int round = 0; round < MAX_ROUNDS && allocated >= MAX_BYTES; round++) {
             final long before = threads.getCurrentThreadAllocatedBytes();
-            for (int i = 0; i < 300; i++) {
+            for (int i = 0; i < ITERATIONS; i++) {
                 now += 1000;
                 // A new UDP connection (and SNAT port choice) every time.
-                lengths[6] = TestPackets.udp(frames[6], 0, RM0, HA, A, X, 10_000 + round * 1000 + i, 53, 10, 64);
+                lengths[6] = TestPackets.udp(frames[6], 0, RM0, HA, A, X, 2000 + flows++, 53, 10, 64);
                 for (int f = 0; f < frames.length; f++) {
                     buf.putBytes(0, frames[f], 0, lengths[f]);
                     sum += router.receive(f == 1 ? 1 : 0, buf, 0, lengths[f], now, sink);
@@ -115,13 +127,14 @@ class RouterAllocationTest {
                 sum += fib.lookup(X + i);
                 router.poll(now, sink);
             }
-            final long allocated = threads.getCurrentThreadAllocatedBytes() - before;
-            if (round == 2) {
-                // Earlier rounds let class loading, linkage and JIT-time allocations happen outside the count.
-                assertEquals(0, allocated, "bytes allocated by 300 rounds of every forwarding path");
-            }
+            allocated = threads.getCurrentThreadAllocatedBytes() - before;
+            rounds.append(round == 0 ? "" : ", ").append(allocated);
         }
+        System.out.println("router forwarding paths: bytes allocated per round of " + ITERATIONS + " iterations: ["
+                + rounds + "]");
+        assertTrue(allocated < MAX_BYTES, "the forwarding paths still allocate after " + MAX_ROUNDS
+                + " rounds: " + rounds);
         assertEquals(true, sum != 0 && sink.bytes != 0);
-        assertEquals(2 + 3 * 300, ct.size(), "TCP, the first UDP flow and one new UDP flow per iteration");
+        assertEquals(2 + flows, ct.size(), "TCP, the first UDP flow and one new UDP flow per iteration");
     }
 }

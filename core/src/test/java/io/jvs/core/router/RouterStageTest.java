@@ -395,4 +395,40 @@ class RouterStageTest {
         r.receive(0, buf, 0, TestPackets.udp(buf, 0, RM0, HA, A, X, 1, 2, 0, 64), now + S, out);
         assertEquals(3, out.frames.size(), "a token a second");
     }
+
+    @Test
+    void shouldHairpinAnInsideHostToAFloatingIp() {
+        hostArps(0, HA, A, R0);
+        hostArps(0, HI, I, R0);
+        assertEquals(RouterStage.FORWARDED, receive(0, TestPackets.tcp(buf, 0, RM0, HA, A, FIP, 41000, 80,
+                TcpHeader.SYN, 0, 64)));
+        final UnsafeBuffer toI = out.only().buf();
+        assertEquals(HI, EthernetHeader.dst(toI, 0));
+        assertEquals(I, Ipv4Header.dst(toI, IP));
+        assertEquals(R1, Ipv4Header.src(toI, IP), "the source is translated so that I answers through us");
+        final int port = TcpHeader.srcPort(toI, IP + 20);
+        assertTrue(checksumsValid(toI, IP));
+        assertEquals(RouterStage.FORWARDED, receive(0, TestPackets.tcp(buf, 0, RM0, HI, I, R1, 80, port,
+                TcpHeader.SYN | TcpHeader.ACK, 0, 64)));
+        final UnsafeBuffer toA = out.only().buf();
+        assertEquals(HA, EthernetHeader.dst(toA, 0));
+        assertEquals(FIP, Ipv4Header.src(toA, IP));
+        assertEquals(A, Ipv4Header.dst(toA, IP));
+        assertEquals(41000, TcpHeader.dstPort(toA, IP + 20));
+        assertTrue(checksumsValid(toA, IP));
+    }
+
+    @Test
+    void shouldNotForwardDirectedBroadcastsOrMartians() {
+        assertEquals(RouterStage.DROPPED, receive(0, TestPackets.udp(buf, 0, RM0, HA, A, addr("10.0.1.255"), 1, 2,
+                0, 64)));
+        assertEquals(RouterDropReason.NOT_ROUTABLE, router.lastDropReason());
+        assertEquals(RouterStage.DROPPED, receive(0, TestPackets.udp(buf, 0, RM0, HA, addr("127.0.0.1"), C, 1, 2,
+                0, 64)));
+        assertEquals(RouterDropReason.NOT_ROUTABLE, router.lastDropReason());
+        assertEquals(RouterStage.DROPPED, receive(0, TestPackets.udp(buf, 0, RM0, HA, A, addr("224.0.0.251"), 1,
+                2, 0, 64)));
+        assertEquals(3, router.drops(RouterDropReason.NOT_ROUTABLE));
+        assertEquals(0, out.frames.size());
+    }
 }
