@@ -166,7 +166,11 @@ public final class Conntrack {
         return lookup(zone, t.proto, t.src, t.dst, t.srcPort, t.dstPort);
     }
 
-    /** Any thread, lock-free: {@link #lookup} validated against concurrent inserts and deletes. */
+    /**
+     * Any thread, lock-free: {@link #lookup} validated against concurrent inserts and deletes. The ref is only a
+     * hint once returned: the owner may remove and reuse the connection at any time, so a reader on another thread
+     * uses it to learn that a connection existed, not to read its translation.
+     */
     public int lookupConcurrent(int zone, int proto, int src, int dst, int srcPort, int dstPort) {
         final long a = addrs(src, dst);
         final long p = ports(srcPort, dstPort, zone);
@@ -354,18 +358,6 @@ public final class Conntrack {
     public int outDstPort(int ref) {
         final int c = ref >>> 1;
         return (ref & 1) == ORIGINAL ? natPorts[c] & 0xffff : origPorts[c] >>> 16;
-    }
-
-    // What a packet of direction d arrives with: O for the original direction, reverse(T) for replies.
-
-    public int inSrc(int ref) {
-        final int c = ref >>> 1;
-        return (ref & 1) == ORIGINAL ? origSrc[c] : natDst[c];
-    }
-
-    public int inDst(int ref) {
-        final int c = ref >>> 1;
-        return (ref & 1) == ORIGINAL ? origDst[c] : natSrc[c];
     }
 
     /** True when the connection is translated (its packets need rewriting). */

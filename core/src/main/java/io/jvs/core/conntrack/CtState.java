@@ -34,9 +34,4 @@ public final class CtState {
     public static String name(int state) {
         return state >= 0 && state < NAMES.length ? NAMES[state] : "state" + state;
     }
-
-    /** True once the connection is over (TIME_WAIT or CLOSED): a new SYN may reuse its tuple. */
-    public static boolean isClosed(int state) {
-        return state == TCP_TIME_WAIT || state == TCP_CLOSED;
-    }
 }

@@ -65,6 +65,8 @@ public final class RouterStage {
     public static final int CT_SWEEP_PER_POLL = 4096;
 
     private static final int SCRATCH_BYTES = 2048;
+    /** {@link #chooseSource} found no free port; no real source packs to it (its address would be all ones). */
+    private static final long NO_SOURCE = -1L;
 
     private final int zone;
     private final Conntrack ct;
@@ -303,20 +305,13 @@ public final class RouterStage {
                     // Hairpin: an inside host reaching another through its floating IP. Translating the source too
                     // makes the answer come back through us instead of going straight to the asker, who would
                     // not recognise it.
-                    final int fip = rules.fipOf(t.src);
-                    if (fip != 0) {
-                        newSrc = fip;
-                    } else if (rules.snatAddress() != 0) {
-                        final int port = rules.pickSnatPort(ct, zone, t, internal);
-                        if (port < 0) {
-                            return drop(RouterDropReason.NAT_PORTS_EXHAUSTED);
-                        }
-                        newSrc = rules.snatAddress();
-                        newSrcPort = port;
-                        if (t.isIcmpEcho()) {
-                            newDstPort = port;
-                        }
+                    final long source = chooseSource(rules, t, internal);
+                    if (source == NO_SOURCE) {
+                        return drop(RouterDropReason.NAT_PORTS_EXHAUSTED);
                     }
+                    newSrc = (int) (source >>> 32);
+                    newSrcPort = (int) source & 0xffff;
+                    newDstPort = t.isIcmpEcho() ? newSrcPort : newDstPort;
                 }
             }
         }
@@ -347,20 +342,13 @@ public final class RouterStage {
             if (toOutside && !fromOutside) {
                 switch (parsed) {
                     case PacketTuple.OK -> {
-                        final int fip = rules.fipOf(t.src);
-                        if (fip != 0) {
-                            newSrc = fip;
-                        } else if (rules.snatAddress() != 0) {
-                            final int port = rules.pickSnatPort(ct, zone, t);
-                            if (port < 0) {
-                                return drop(RouterDropReason.NAT_PORTS_EXHAUSTED);
-                            }
-                            newSrc = rules.snatAddress();
-                            newSrcPort = port;
-                            if (t.isIcmpEcho()) {
-                                newDstPort = port;
-                            }
+                        final long source = chooseSource(rules, t, newDst);
+                        if (source == NO_SOURCE) {
+                            return drop(RouterDropReason.NAT_PORTS_EXHAUSTED);
                         }
+                        newSrc = (int) (source >>> 32);
+                        newSrcPort = (int) source & 0xffff;
+                        newDstPort = t.isIcmpEcho() ? newSrcPort : newDstPort;
                         create = true;
                     }
                     case PacketTuple.FRAGMENT -> {
@@ -411,6 +399,23 @@ public final class RouterStage {
         }
         Ipv4Header.decrementTtl(buf, ipOff);
         return sendTo(out, nextHop, buf, off, EthernetHeader.LENGTH + ipLen);
+    }
+
+    /**
+     * The source a new outbound connection leaves from, packed as {@code address << 32 | port}: the floating IP of
+     * the sender (port kept), else the SNAT address and a free port for replies from {@code dst}, else the sender
+     * itself (tracked untranslated). {@link #NO_SOURCE} when the SNAT range has no free port.
+     */
+    private long chooseSource(NatRules rules, PacketTuple t, int dst) {
+        final int fip = rules.fipOf(t.src);
+        if (fip != 0) {
+            return (long) fip << 32 | t.srcPort;
+        }
+        if (rules.snatAddress() == 0) {
+            return (long) t.src << 32 | t.srcPort;
+        }
+        final int port = rules.pickSnatPort(ct, zone, t, dst);
+        return port < 0 ? NO_SOURCE : (long) rules.snatAddress() << 32 | port;
     }
 
     private int sendTo(RouterPort out, int nextHop, MutableDirectBuffer buf, int off, int frameLen) {
@@ -473,9 +478,16 @@ public final class RouterStage {
         this.sink = out;
         this.nowNs = nowNs;
         arp.poll(nowNs, arpEvents);
-        if (nat.enabled()) {
-            ct.expire(nowNs, CT_SWEEP_PER_POLL);
-        }
+        // Swept even with NAT off: connections made before the rules were removed must still go.
+        ct.expire(nowNs, CT_SWEEP_PER_POLL);
+    }
+
+    /**
+     * Owner thread: forgets the neighbours of a router port that went away (the control thread posts this after
+     * {@link #setPorts}); their queued packets are dropped. Connections are left to expire.
+     */
+    public int flushPort(int port) {
+        return arp.flushPort(port);
     }
 
     /** The ARP cache's side effects, on the owner thread, inside {@link #receive} or {@link #poll}. */
