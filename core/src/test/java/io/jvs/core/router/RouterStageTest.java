@@ -431,4 +431,61 @@ class RouterStageTest {
         assertEquals(3, router.drops(RouterDropReason.NOT_ROUTABLE));
         assertEquals(0, out.frames.size());
     }
+
+    @Test
+    void shouldTranslatePortUnreachableFromAFloatingIpOwner() {
+        hostArps(0, HI, I, R0);
+        hostArps(1, HGW, GW, R1);
+        final int len = TestPackets.udp(buf, 0, RM1, HGW, X, FIP, 5000, 161, 20, 50);
+        final byte[] sent = new byte[28];
+        buf.getBytes(IP, sent);
+        assertEquals(RouterStage.FORWARDED, receive(1, len));
+        final UnsafeBuffer atI = out.only().buf();
+        // I has nothing on port 161 and says so about the datagram it received (X -> I).
+        final int elen = TestPackets.icmpError(buf, 0, RM0, HI, I, IcmpHeader.TYPE_DEST_UNREACHABLE,
+                IcmpHeader.CODE_PORT_UNREACHABLE, atI, IP);
+        assertEquals(RouterStage.FORWARDED, receive(0, elen));
+        final UnsafeBuffer e = out.only().buf();
+        assertEquals(FIP, Ipv4Header.src(e, IP), "the error comes from the address X talked to");
+        assertEquals(X, Ipv4Header.dst(e, IP));
+        assertEquals(HGW, EthernetHeader.dst(e, 0));
+        assertEquals(FIP, Ipv4Header.dst(e, IP + 28));
+        assertEquals(new UnsafeBuffer(sent).getShort(26), e.getShort(IP + 28 + 26), "UDP checksum as X sent it");
+        assertTrue(checksumsValid(e, IP));
+    }
+
+    @Test
+    void shouldDropTcpThatCannotOpenAConnection() {
+        hostArps(1, HGW, GW, R1);
+        assertEquals(RouterStage.DROPPED, receive(0, TestPackets.tcp(buf, 0, RM0, HA, A, X, 40000, 443,
+                TcpHeader.ACK, 0, 64)));
+        assertEquals(RouterDropReason.CT_INVALID, router.lastDropReason());
+        assertEquals(0, ct.size());
+    }
+
+    @Test
+    void shouldExpireConnectionsAndForgetNeighboursOfARemovedPort() {
+        hostArps(0, HA, A, R0);
+        hostArps(1, HGW, GW, R1);
+        receive(0, TestPackets.udp(buf, 0, RM0, HA, A, X, 5353, 53, 10, 64));
+        assertEquals(1, ct.size());
+        router.poll(now + 29 * S, out);
+        assertEquals(1, ct.size());
+        router.poll(now + 30 * S, out);
+        assertEquals(0, ct.size(), "unreplied UDP: 30 s");
+        assertEquals(1, router.flushPort(1));
+        assertEquals(0, router.arp().state(1, GW));
+    }
+
+    @Test
+    void shouldForwardUnchangedWhenNatIsOff() {
+        router.setNatRules(NatRules.NONE);
+        hostArps(1, HGW, GW, R1);
+        assertEquals(RouterStage.FORWARDED, receive(0, TestPackets.tcp(buf, 0, RM0, HA, A, X, 40000, 443,
+                TcpHeader.ACK, 0, 64)));
+        final UnsafeBuffer f = out.only().buf();
+        assertEquals(A, Ipv4Header.src(f, IP));
+        assertTrue(checksumsValid(f, IP));
+        assertEquals(0, ct.size());
+    }
 }
