@@ -336,8 +336,11 @@ public final class RouterStage {
         if (natOn && ref < 0 && !create && !related) {
             final boolean toOutside = outIndex == rules.externalPort();
             if (fromOutside && !toOutside) {
-                return drop(parsed == PacketTuple.ICMP_ERROR ? RouterDropReason.NAT_ICMP_NO_CONNECTION
-                        : RouterDropReason.NAT_UNSOLICITED);
+                return drop(switch (parsed) {
+                    case PacketTuple.ICMP_ERROR -> RouterDropReason.NAT_ICMP_NO_CONNECTION;
+                    case PacketTuple.FRAGMENT -> RouterDropReason.NAT_FRAGMENT;
+                    default -> RouterDropReason.NAT_UNSOLICITED;
+                });
             }
             if (toOutside && !fromOutside) {
                 switch (parsed) {
@@ -356,6 +359,9 @@ public final class RouterStage {
                     }
                     case PacketTuple.ICMP_ERROR -> {
                         return drop(RouterDropReason.NAT_ICMP_NO_CONNECTION);
+                    }
+                    case PacketTuple.TRUNCATED -> {
+                        return drop(RouterDropReason.RUNT);
                     }
                     default -> {
                         return drop(RouterDropReason.NAT_UNSUPPORTED_PROTOCOL);

@@ -488,4 +488,25 @@ class RouterStageTest {
         assertTrue(checksumsValid(f, IP));
         assertEquals(0, ct.size());
     }
+
+    @Test
+    void shouldDropFragmentsCrossingTheNatBoundary() {
+        hostArps(1, HGW, GW, R1);
+        hostArps(2, HC, C, R2);
+        int len = TestPackets.udp(buf, 0, RM0, HA, A, X, 1, 2, 100, 64);
+        Ipv4Header.setFlagsFragment(buf, IP, Ipv4Header.FLAG_MF);
+        io.jvs.core.packet.Checksum.writeIpv4HeaderChecksum(buf, IP);
+        assertEquals(RouterStage.DROPPED, receive(0, len));
+        assertEquals(RouterDropReason.NAT_FRAGMENT, router.lastDropReason());
+        len = TestPackets.udp(buf, 0, RM1, HGW, X, A, 1, 2, 100, 64);
+        Ipv4Header.setFlagsFragment(buf, IP, 10);
+        io.jvs.core.packet.Checksum.writeIpv4HeaderChecksum(buf, IP);
+        assertEquals(RouterStage.DROPPED, receive(1, len));
+        assertEquals(RouterDropReason.NAT_FRAGMENT, router.lastDropReason());
+        // Inside the boundary fragments are routed like any packet.
+        len = TestPackets.udp(buf, 0, RM0, HA, A, C, 1, 2, 100, 64);
+        Ipv4Header.setFlagsFragment(buf, IP, Ipv4Header.FLAG_MF);
+        io.jvs.core.packet.Checksum.writeIpv4HeaderChecksum(buf, IP);
+        assertEquals(RouterStage.FORWARDED, receive(0, len));
+    }
 }
