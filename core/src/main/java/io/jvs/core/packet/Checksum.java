@@ -112,4 +112,38 @@ public final class Checksum {
     public static int udpChecksum(final int finished) {
         return finished == 0 ? 0xffff : finished;
     }
+
+    /**
+     * Incremental update of a stored checksum when one 16-bit word it covers changes from {@code oldWord} to
+     * {@code newWord}: RFC 1624 equation 3, HC' = ~(~HC + ~m + m'). Unlike equation 2 it never turns a correct
+     * checksum into 0xffff's twin 0x0000 wrongly, which is why the RFC replaced RFC 1141's formula.
+     */
+    public static int adjust(final int checksum, final int oldWord, final int newWord) {
+        int s = (~checksum & 0xffff) + (~oldWord & 0xffff) + (newWord & 0xffff);
+        s = (s & 0xffff) + (s >>> 16);
+        s = (s & 0xffff) + (s >>> 16);
+        return ~s & 0xffff;
+    }
+
+    /** {@link #adjust} for a 32-bit field (an IPv4 address) taken as two 16-bit words. */
+    public static int adjust32(final int checksum, final int oldValue, final int newValue) {
+        int s = (~checksum & 0xffff) + (~oldValue >>> 16 & 0xffff) + (~oldValue & 0xffff)
+            + (newValue >>> 16 & 0xffff) + (newValue & 0xffff);
+        s = (s & 0xffff) + (s >>> 16);
+        s = (s & 0xffff) + (s >>> 16);
+        return ~s & 0xffff;
+    }
+
+    /**
+     * {@link #adjust} for a UDP checksum over IPv4: 0 means "none" and stays 0, and a result of 0 goes on the wire
+     * as 0xffff (RFC 768).
+     */
+    public static int adjustUdp(final int checksum, final int oldWord, final int newWord) {
+        return checksum == 0 ? 0 : udpChecksum(adjust(checksum, oldWord, newWord));
+    }
+
+    /** {@link #adjust32} with the UDP rules of {@link #adjustUdp}. */
+    public static int adjustUdp32(final int checksum, final int oldValue, final int newValue) {
+        return checksum == 0 ? 0 : udpChecksum(adjust32(checksum, oldValue, newValue));
+    }
 }

@@ -149,4 +149,74 @@ public final class Ipv4Header {
     public static void setDst(final MutableDirectBuffer buf, final int off, final int address) {
         buf.putInt(off + DST_OFFSET, address, BIG_ENDIAN);
     }
+
+    /**
+     * Decrements the TTL and patches the header checksum incrementally (RFC 1624; RFC 1812 section 5.3.1 asks
+     * routers for exactly this). The caller checks the TTL is above 1 first: a router must not forward a packet whose
+     * TTL reaches 0. Returns the new TTL.
+     */
+    public static int decrementTtl(final MutableDirectBuffer buf, final int off) {
+        final int ttl = ttl(buf, off);
+        final int proto = protocol(buf, off);
+        // TTL and protocol share one 16-bit word of the checksum.
+        final int oldWord = ttl << 8 | proto;
+        final int newWord = ((ttl - 1) & 0xff) << 8 | proto;
+        setTtl(buf, off, ttl - 1);
+        setChecksum(buf, off, Checksum.adjust(checksum(buf, off), oldWord, newWord));
+        return (ttl - 1) & 0xff;
+    }
+
+    /** Rewrites the source address and patches the header checksum incrementally. */
+    public static void rewriteSrc(final MutableDirectBuffer buf, final int off, final int address) {
+        final int old = src(buf, off);
+        setSrc(buf, off, address);
+        setChecksum(buf, off, Checksum.adjust32(checksum(buf, off), old, address));
+    }
+
+    /** Rewrites the destination address and patches the header checksum incrementally. */
+    public static void rewriteDst(final MutableDirectBuffer buf, final int off, final int address) {
+        final int old = dst(buf, off);
+        setDst(buf, off, address);
+        setChecksum(buf, off, Checksum.adjust32(checksum(buf, off), old, address));
+    }
+
+    /** Dotted-quad text of an address. Allocates: for configuration, logs and tests only. */
+    public static String formatAddress(final int address) {
+        return (address >>> 24) + "." + (address >>> 16 & 0xff) + "." + (address >>> 8 & 0xff) + "." + (address & 0xff);
+    }
+
+    /**
+     * Parses a dotted quad like {@code 192.0.2.1}. Allocates nothing but is for configuration, not packets.
+     *
+     * @throws IllegalArgumentException naming the text and what was expected.
+     */
+    public static int parseAddress(final String text) {
+        if (text == null) {
+            throw new IllegalArgumentException("IPv4 address is null; expected a dotted quad like 192.0.2.1");
+        }
+        int address = 0;
+        int octets = 0;
+        int value = -1;
+        for (int i = 0; i <= text.length(); i++) {
+            final char c = i < text.length() ? text.charAt(i) : '.';
+            if (c >= '0' && c <= '9') {
+                value = (value < 0 ? 0 : value * 10) + (c - '0');
+                if (value > 255) {
+                    break;
+                }
+            } else if (c == '.' && value >= 0 && octets < 4) {
+                address = address << 8 | value;
+                octets++;
+                value = -1;
+            } else {
+                octets = -1;
+                break;
+            }
+        }
+        if (octets != 4 || value > 255) {
+            throw new IllegalArgumentException(
+                "bad IPv4 address \"" + text + "\"; expected a dotted quad like 192.0.2.1");
+        }
+        return address;
+    }
 }
