@@ -310,21 +310,22 @@ start_ovs() { # $@ = Open_vSwitch column settings, applied before ovs-vswitchd s
 		-- add-port "${PFX}ovs" "${PFX}A0" -- add-port "${PFX}ovs" "${PFX}B0"
 }
 ovs_daemons() { # $1 netns, rest = Open_vSwitch settings; instance dir $OVSD (callers may make it local); appends to SWPID
-	local i ns=$1 sfx=${OVSD##*/}
+	local i ns=$1 sfx=""
+	[ "$OVSD" = "$WORK/ovs2" ] && sfx=-t # host t of ovs-gre
 	shift
 	rm -rf "$OVSD"
 	mkdir -p "$OVSD"
 	ovsdb-tool create "$OVSD/conf.db" "$OVS_SCHEMA" 9<&- || return 1
 	env $(ovs_env) ip netns exec "$ns" ovsdb-server "$OVSD/conf.db" --remote="punix:$OVSD/db.sock" \
 		--pidfile="$OVSD/ovsdb-server.pid" --unixctl="$OVSD/ovsdb-server.ctl" \
-		--log-file="$OVSD/ovsdb-server.log" --no-chdir >"$RAWC/$sfx-ovsdb-server.stderr" 2>&1 9<&- &
+		--log-file="$OVSD/ovsdb-server.log" --no-chdir >"$RAWC/ovsdb-server$sfx.stderr" 2>&1 9<&- &
 	BGPIDS+=($!)
 	for i in $(seq 1 50); do [ -S "$OVSD/db.sock" ] && break; sleep 0.1; done
 	vsctl --no-wait init || return 1
 	[ $# -gt 0 ] && { vsctl --no-wait set Open_vSwitch . "$@" || return 1; }
 	env $(ovs_env) ip netns exec "$ns" ovs-vswitchd "unix:$OVSD/db.sock" \
 		--pidfile="$OVSD/ovs-vswitchd.pid" --unixctl="$OVSD/ovs-vswitchd.ctl" \
-		--log-file="$OVSD/ovs-vswitchd.log" --no-chdir >"$RAWC/$sfx-ovs-vswitchd.stderr" 2>&1 9<&- & # env, ip netns exec exec: $! is ovs-vswitchd
+		--log-file="$OVSD/ovs-vswitchd.log" --no-chdir >"$RAWC/ovs-vswitchd$sfx.stderr" 2>&1 9<&- & # env, ip netns exec exec: $! is ovs-vswitchd
 	SWPID="${SWPID:+$SWPID }$!"
 	BGPIDS+=($!)
 	for i in $(seq 1 100); do appctl version >/dev/null 2>&1 && break; sleep 0.1; done
