@@ -762,7 +762,7 @@ MD=$OUTDIR/results.md JSON=$OUTDIR/results.json PNG=$OUTDIR/results.png
 	$PY "$HELP/report.py" "$TSV" "$JSON" 2>"$WORK/report.err"
 	echo "${PIPESTATUS[0]}" >"$WORK/report.rc"
 	echo
-	echo "Commands (A = sender netns, B = receiver netns, S = switch netns):"
+	echo "Commands (A = sender netns, B = receiver netns, S = switch netns, T = second host of the tunnel configs):"
 	echo
 	echo '```sh'
 	echo "ip netns exec B iperf3 -s -p $PORT_IPERF; ip netns exec A iperf3 -c $IPB -t $T_TCP -P 1|4 -J   # Gbit/s = end.sum_received"
@@ -776,6 +776,19 @@ MD=$OUTDIR/results.md JSON=$OUTDIR/results.json PNG=$OUTDIR/results.png
 	echo "ovs-vsctl --no-wait set Open_vSwitch . other_config:userspace-tso-enable=true   # ovs only, before ovs-vswitchd starts"
 	echo "OVS_RUNDIR=\$R ... ip netns exec S ovs-vswitchd unix:\$R/db.sock ... &; ovs-vsctl add-br <br> -- set bridge <br> datapath_type=netdev -- add-port <br> <A0> -- add-port <br> <B0>"
 	echo "ip netns exec A ethtool -K <devA> tx off; ip netns exec B ethtool -K <devB> tx off   # ovs-txoff only"
+	case " $CONFIGS " in
+	*" jvs-gre "* | *" jvs-vxlan "* | *" ovs-gre "* | *" kernel-vxlan "*)
+		echo "# tunnel configs: hosts S and T, underlay veth U0 (in S, $UIP_S/24) <-> U1 (in T, $UIP_T/24); VM A behind S, VM B behind T"
+		echo "ip netns exec S ./jvs daemon --rundir R ...; ip netns exec T ./jvs daemon --rundir R2 ...; ./jvs --rundir R add-br br0   # jvs-gre, jvs-vxlan (same on T)"
+		echo "./jvs --rundir R add-port br0 <tapA> type=internal netns=A; ip -n A link set <tapA> mtu 1458 (gre) | 1450 (vxlan)"
+		echo "./jvs --rundir R add-port br0 <tun> type=gre|vxlan options:remote_ip=$UIP_T options:local_ip=$UIP_S options:key=$TUN_KEY   # T: the mirror image"
+		echo "ip link add U0 netns S mtu 1600 type veth peer name U1 netns T mtu 1600   # ovs-gre: one ovs-vswitchd (netdev) per host, as above"
+		echo "ovs-vsctl add-br <p> -- set bridge <p> datapath_type=netdev -- add-port <p> U0 -- add-br <g> -- set bridge <g> datapath_type=netdev \\"
+		echo "  -- add-port <g> <A0> -- add-port <g> <gre> -- set interface <gre> type=gre options:remote_ip=$UIP_T options:key=$TUN_KEY"
+		echo "ip -n S addr add $UIP_S/24 dev <p>; ip -n S link set <p> mtu 1600 up; ovs-appctl tnl/neigh/set <p> $UIP_T <mac of T's <p>>; A: mtu 1458, ethtool -K <devA> tx off"
+		echo "ip -n S link add <vx> type vxlan id $TUN_KEY remote $UIP_T local $UIP_S dstport 4789 dev U0; bridge <br> with <vx> and <A0>; A: mtu 1450   # kernel-vxlan"
+		;;
+	esac
 	echo '```'
 	echo
 	echo "Raw outputs (iperf3 JSON, trafgen/sockperf text, counters, jvs dump-ports/dpctl-show and daemon log, OVS state and log): \`$RAW/<config>/\`."
