@@ -50,7 +50,8 @@ USAGE="usage: ./jvs bench [--quick] [--runs N] [--only tcp,pps,lat] [--peers ker
                  tunnel peers: ovs-gre = two OVS netdev hosts joined by GRE (adds jvs-gre),
                  kernel-vxlan = two hosts with a Linux bridge + kernel VXLAN device (adds jvs-vxlan)
   --tunnels      only the tunnel set: jvs-gre, jvs-vxlan, ovs-gre, kernel-vxlan (two hosts = two namespaces
-                 with a switch each, joined by a veth underlay; about 2 minutes, 50 s with --quick);
+                 with a switch each, joined by a veth underlay; about 3.5 minutes, 2 with --quick, on the
+                 2-vCPU VM under load);
                  the table adds the ratios jvs-gre/ovs-gre and jvs-vxlan/kernel-vxlan
   --threads N    passed to the jvs daemon(s) (reactor threads)
   --out DIR      results.md, results.json, results.png and raw/ go there (default /tmp/jvs-bench)
