@@ -751,7 +751,10 @@ meta kernel "$(uname -r)"
 meta cpu "$(awk -F': ' '/model name/ {print $2; exit}' /proc/cpuinfo)"
 MD=$OUTDIR/results.md JSON=$OUTDIR/results.json PNG=$OUTDIR/results.png
 {
-	echo "# jvs vs the kernel bridge, OVS userspace and a bare veth (./jvs bench)"
+	case " $CONFIGS " in
+	*" jvs-veth "* | *" jvs-tap "* | *" bridge "* | *" ovs "* | *" ovs-txoff "* | *" veth "*) echo "# jvs vs the kernel bridge, OVS userspace and a bare veth (./jvs bench)" ;;
+	*) echo "# jvs tunnels vs OVS GRE and the kernel's VXLAN (./jvs bench)" ;;
+	esac
 	echo
 	echo "Measured $WHEN in ${ELAPSED} s; jvs $(git -C "$ROOT" rev-parse --short HEAD 2>/dev/null || echo '?');" \
 		"options: $([ $QUICK = 1 ] && echo '--quick ')--runs $RUNS --only ${ONLY// /,} --configs ${CONFIGS// /,}${THREADS:+ --threads $THREADS}."
