@@ -27,7 +27,7 @@
 # Topology:  <P>a (10.77.0.1) --- [switch in netns <P>s (and <P>t)] --- <P>b (10.77.0.2),  <P> = "jvb" + 4 hex digits
 #   veth <P>A1 (in <P>a) <-> <P>A0 (in <P>s), same for B; jvs-tap: TAPs <P>ta / <P>tb made by the daemon;
 #   veth: <P>A1 (in <P>a) <-> <P>B1 (in <P>b).
-# Every switch runs inside <P>s (OVS' netdev datapath leaves persistent taps in the namespace it runs in:
+# Every switch runs inside <P>s (tunnel configs: <P>s and <P>t) (OVS' netdev datapath leaves persistent taps in the namespace it runs in:
 # there they die with the namespace). Nothing is created in the root namespace; the OVS databases,
 # sockets and logs live in a private temp dir. A trap removes everything on exit, failure and Ctrl-C;
 # leftovers of an interrupted earlier run (netns jvb????[abst], /tmp/jvs-bench.jvb????) are removed first.
@@ -49,7 +49,7 @@ USAGE="usage: ./jvs bench [--quick] [--runs N] [--only tcp,pps,lat] [--peers ker
                  with tx offload off on the endpoints, veth = bare veth pair (ceiling); 'none' for jvs only;
                  tunnel peers: ovs-gre = two OVS netdev hosts joined by GRE (adds jvs-gre),
                  kernel-vxlan = two hosts with a Linux bridge + kernel VXLAN device (adds jvs-vxlan)
-  --tunnels      only the tunnel set: jvs-gre, jvs-vxlan, ovs-gre, kernel-vxlan (two hosts = two namespaces
+  --tunnels      only the tunnel set (--peers is then ignored): jvs-gre, jvs-vxlan, ovs-gre, kernel-vxlan (two hosts = two namespaces
                  with a switch each, joined by a veth underlay; about 3.5 minutes, 2 with --quick, on the
                  2-vCPU VM under load);
                  the table adds the ratios jvs-gre/ovs-gre and jvs-vxlan/kernel-vxlan
