@@ -7,45 +7,68 @@
 #               default offloads on the endpoints                                      (peer "ovs")
 #   ovs-txoff   OVS netdev, plain (no userspace TSO), tx offload off on the endpoints  (peer "ovs-txoff", opt-in)
 #   veth        one bare veth pair between the endpoints: the ceiling                  (peer "veth")
+# Tunnel configs (opt-in: --tunnels, or their peer names in --peers, or --configs): two "hosts" <P>s and <P>t
+# joined by an underlay veth <P>U0 (172.31.77.1, in <P>s) <-> <P>U1 (172.31.77.2, in <P>t); VM A hangs off
+# host s, VM B off host t, so every packet A -> B is encapsulated by host s and decapsulated by host t:
+#   jvs-gre       a jvs daemon per host, VMs = internal ports (TAP) moved into <P>a / <P>b, GRE key 77 over kernel
+#                 raw IP sockets, VM MTU 1458, default offloads                           (ours)
+#   jvs-vxlan     the same with VXLAN (VNI 77, UDP 4789), VM MTU 1450                    (ours)
+#   ovs-gre       an ovs-vswitchd (netdev) per host in the anchors' layout: phy bridge <P>p with the underlay veth
+#                 (MTU 1600: OVS does not fragment), endpoint IP on <P>p's tap, tnl/neigh/set pins the neighbour,
+#                 int bridge <P>g with the VM's veth and the GRE port (key 77); VM MTU 1458, tx offload off on
+#                 the VMs (OVS 3.1 has no userspace TSO through tunnels)                  (peer "ovs-gre")
+#   kernel-vxlan  a Linux bridge + kernel VXLAN device (VNI 77) per host, VM MTU 1450, default offloads
+#                                                                                          (peer "kernel-vxlan")
+#   The switch CPU of a tunnel config is the sum of both hosts' switch processes.
 # Workloads (--only): tcp = iperf3 TCP 1 and 4 streams; pps = 64-byte UDP flood (trafgen, iperf3 if
 # trafgen is missing) with the switch's CPU time per forwarded packet; lat = UDP request-response
 # RTT percentiles (sockperf ping-pong --full-rtt, or scripts/bench/latpp.py if sockperf is missing).
 #
-# Topology:  <P>a (10.77.0.1) --- [switch in netns <P>s] --- <P>b (10.77.0.2),  <P> = "jvb" + 4 hex digits
+# Topology:  <P>a (10.77.0.1) --- [switch in netns <P>s (and <P>t)] --- <P>b (10.77.0.2),  <P> = "jvb" + 4 hex digits
 #   veth <P>A1 (in <P>a) <-> <P>A0 (in <P>s), same for B; jvs-tap: TAPs <P>ta / <P>tb made by the daemon;
 #   veth: <P>A1 (in <P>a) <-> <P>B1 (in <P>b).
-# Every switch runs inside <P>s (OVS' netdev datapath leaves persistent taps in the namespace it runs in:
+# Every switch runs inside <P>s (tunnel configs: <P>s and <P>t) (OVS' netdev datapath leaves persistent taps in the namespace it runs in:
 # there they die with the namespace). Nothing is created in the root namespace; the OVS databases,
 # sockets and logs live in a private temp dir. A trap removes everything on exit, failure and Ctrl-C;
-# leftovers of an interrupted earlier run (netns jvb????[abs], /tmp/jvs-bench.jvb????) are removed first.
+# leftovers of an interrupted earlier run (netns jvb????[abst], /tmp/jvs-bench.jvb????) are removed first.
 # One bench at a time: lock /run/lock/jvs-bench.lock.
 set -u -o pipefail
 export LC_ALL=C
 
 ROOT=$(cd "$(dirname "$(readlink -f "${BASH_SOURCE[0]}")")/.." && pwd)
 HELP=$ROOT/scripts/bench
-USAGE="usage: ./jvs bench [--quick] [--runs N] [--only tcp,pps,lat] [--peers kernel,ovs,ovs-txoff,veth]
-                  [--threads N] [--out DIR] [--configs jvs-veth,jvs-tap,bridge,ovs,ovs-txoff,veth] [-h]
-  jvs (jvs-veth, plus jvs-tap unless --quick) always runs; default peers: kernel,ovs,veth
+USAGE="usage: ./jvs bench [--quick] [--runs N] [--only tcp,pps,lat] [--peers kernel,ovs,ovs-txoff,veth,ovs-gre,kernel-vxlan]
+                  [--tunnels] [--threads N] [--out DIR] [--configs jvs-veth,jvs-tap,bridge,ovs,...] [-h]
+  jvs (jvs-veth, plus jvs-tap unless --quick) always runs; default peers: kernel,ovs,veth (about 3 minutes);
+  tunnel configs do not run by default
   --quick        1-s tests, no jvs-tap, no idle wait (about 70 s on the 2-vCPU VM: JVM starts and tool set-up dominate)
   --runs N       repetitions per test (default 1; medians and [min-max] when N > 1)
   --only LIST    workloads: tcp (iperf3 1 and 4 streams), pps (64-byte UDP flood + switch CPU/packet),
                  lat (UDP request-response p50/p99/p99.9)
   --peers LIST   kernel = Linux bridge, ovs = OVS netdev + userspace TSO, ovs-txoff = plain OVS netdev
-                 with tx offload off on the endpoints, veth = bare veth pair (ceiling); 'none' for jvs only
-  --threads N    passed to the jvs daemon (reactor threads)
+                 with tx offload off on the endpoints, veth = bare veth pair (ceiling); 'none' for jvs only;
+                 tunnel peers: ovs-gre = two OVS netdev hosts joined by GRE (adds jvs-gre),
+                 kernel-vxlan = two hosts with a Linux bridge + kernel VXLAN device (adds jvs-vxlan)
+  --tunnels      only the tunnel set (--peers is then ignored): jvs-gre, jvs-vxlan, ovs-gre, kernel-vxlan (two hosts = two namespaces
+                 with a switch each, joined by a veth underlay; about 3.5 minutes, 2 with --quick, on the
+                 2-vCPU VM under load);
+                 the table adds the ratios jvs-gre/ovs-gre and jvs-vxlan/kernel-vxlan
+  --threads N    passed to the jvs daemon(s) (reactor threads)
   --out DIR      results.md, results.json, results.png and raw/ go there (default /tmp/jvs-bench)
-  --configs LIST exact list of rows (overrides --peers and the jvs defaults)
+  --configs LIST exact list of rows (overrides --peers, --tunnels and the jvs defaults), from:
+                 jvs-veth,jvs-tap,bridge,ovs,ovs-txoff,veth,jvs-gre,jvs-vxlan,ovs-gre,kernel-vxlan
   env: T_TCP=5 T_PPS=5 T_LAT=3 (seconds per test) IDLE_WAIT=3 (max s to wait for an idle machine per config)
   exit: 0 ok, 2 usage/setup error, 3 jvs moved no traffic (or its setup failed)"
-ALL_CONFIGS="jvs-veth jvs-tap bridge ovs ovs-txoff veth"
+ALL_CONFIGS="jvs-veth jvs-tap bridge ovs ovs-txoff veth jvs-gre jvs-vxlan ovs-gre kernel-vxlan"
+TUNNEL_CONFIGS="jvs-gre jvs-vxlan ovs-gre kernel-vxlan"
 
 die() { echo "bench.sh: $*" >&2; exit 2; }
 list() { local x=${1//,/ }; echo "$x"; }
-CONFIGS="" PEERS="kernel ovs veth" ONLY="tcp pps lat" THREADS="" QUICK=0 OUTDIR=/tmp/jvs-bench RUNS_ARG=""
+CONFIGS="" PEERS="kernel ovs veth" ONLY="tcp pps lat" THREADS="" QUICK=0 TUNNELS=0 OUTDIR=/tmp/jvs-bench RUNS_ARG=""
 while [ $# -gt 0 ]; do
 	case $1 in
 	--quick) QUICK=1 ;;
+	--tunnels) TUNNELS=1 ;;
 	--runs | --threads | --only | --peers | --out | --configs)
 		[ $# -ge 2 ] || die "$1 needs a value"
 		case $1 in --runs) RUNS_ARG=$2 ;; --threads) THREADS=$2 ;; --only) ONLY=$(list "$2") ;;
@@ -64,19 +87,25 @@ while [ $# -gt 0 ]; do
 done
 for t in $ONLY; do case $t in tcp | pps | lat) ;; *) die "--only: unknown workload '$t' (tcp, pps, lat)" ;; esac; done
 [ -n "$ONLY" ] || die "--only: empty list"
-if [ -z "$CONFIGS" ]; then
+if [ -z "$CONFIGS" ] && [ $TUNNELS = 1 ]; then
+	CONFIGS=$TUNNEL_CONFIGS
+elif [ -z "$CONFIGS" ]; then
 	CONFIGS="jvs-veth"
 	[ $QUICK = 1 ] || CONFIGS+=" jvs-tap"
+	TUN=""
 	for p in $PEERS; do
 		case $p in
 		kernel | bridge) CONFIGS+=" bridge" ;;
 		ovs) CONFIGS+=" ovs" ;;
 		ovs-txoff) CONFIGS+=" ovs-txoff" ;;
 		veth) CONFIGS+=" veth" ;;
+		ovs-gre) TUN+=" jvs-gre ovs-gre" ;;         # a tunnel peer brings its jvs counterpart
+		kernel-vxlan) TUN+=" jvs-vxlan kernel-vxlan" ;;
 		none) ;;
-		*) die "--peers: unknown peer '$p' (kernel, ovs, ovs-txoff, veth, none)" ;;
+		*) die "--peers: unknown peer '$p' (kernel, ovs, ovs-txoff, veth, ovs-gre, kernel-vxlan, none)" ;;
 		esac
 	done
+	for c in $TUNNEL_CONFIGS; do case " $TUN " in *" $c "*) CONFIGS+=" $c" ;; esac; done # jvs-gre jvs-vxlan ovs-gre kernel-vxlan
 fi
 for c in $CONFIGS; do case " $ALL_CONFIGS " in *" $c "*) ;; *) die "unknown config '$c' (one of: ${ALL_CONFIGS// /,})" ;; esac; done
 [ -z "$THREADS" ] || [[ $THREADS =~ ^[1-9][0-9]?$ ]] || die "--threads wants a number 1..99, got '$THREADS'"
@@ -94,11 +123,12 @@ has() { case " $ONLY " in *" $1 "*) return 0 ;; esac; return 1; }
 [ "$(id -u)" = 0 ] || die "must run as root (creates network namespaces)"
 
 PFX=jvb$(printf '%04x' $((RANDOM % 65536)))
-NS_A=${PFX}a NS_B=${PFX}b NS_S=${PFX}s
+NS_A=${PFX}a NS_B=${PFX}b NS_S=${PFX}s NS_T=${PFX}t # t: the second host of the tunnel configs
+UIP_S=172.31.77.1 UIP_T=172.31.77.2 TUN_KEY=77 # tunnel configs: underlay addresses, GRE key / VNI
 IPA=10.77.0.1 IPB=10.77.0.2
 PORT_IPERF=5201 PORT_LAT=11111
 WORK=/tmp/jvs-bench.$PFX
-RUN=$WORK/run
+RUN=$WORK/run RUN2=$WORK/run2 # jvs daemon run dirs (RUN2: host t of the tunnel configs)
 RAW=$OUTDIR/raw
 OVS_SCHEMA=/usr/share/openvswitch/vswitch.ovsschema
 BGPIDS=()
@@ -172,7 +202,7 @@ kill_pid() { # one PID we own: TERM, then KILL after 3 s
 	return 0
 }
 our_namespaces() { # this run's, plus leftovers of earlier runs (we hold the lock: none of them is running)
-	ls /run/netns 2>/dev/null | grep -E '^jvb[0-9a-f]{4}[abs]$'
+	ls /run/netns 2>/dev/null | grep -E '^jvb[0-9a-f]{4}[abst]$'
 }
 teardown() {
 	local i ns pid
@@ -183,7 +213,7 @@ teardown() {
 		for pid in $(ip netns pids "$ns" 2>/dev/null); do kill_pid "$pid"; done
 	done
 	for ns in $(our_namespaces); do ip netns del "$ns" 2>/dev/null; done
-	rm -rf "$RUN" "$WORK/ovs"
+	rm -rf "$RUN" "$RUN2" "$WORK/ovs" "$WORK/ovs2"
 	return 0
 }
 on_exit() {
@@ -211,12 +241,28 @@ mk_ns() {
 		nsx "$ns" sysctl -qw net.ipv6.conf.all.disable_ipv6=1 net.ipv6.conf.default.disable_ipv6=1
 	done
 }
-mk_veths() { # endpoint veths <P>A1 (in a) <-> <P>A0 (in s), same for B; default offloads
-	ip link add "${PFX}A0" netns "$NS_S" type veth peer name "${PFX}A1" netns "$NS_A" || return 1
-	ip link add "${PFX}B0" netns "$NS_S" type veth peer name "${PFX}B1" netns "$NS_B" || return 1
-	ip -n "$NS_S" link set "${PFX}A0" up
-	ip -n "$NS_S" link set "${PFX}B0" up
+mk_veths() { # endpoint veths <P>A1 (in a) <-> <P>A0 (in s, or $1), same for B (in s, or $2); default offloads
+	local sa=${1:-$NS_S} sb=${2:-$NS_S}
+	ip link add "${PFX}A0" netns "$sa" type veth peer name "${PFX}A1" netns "$NS_A" || return 1
+	ip link add "${PFX}B0" netns "$sb" type veth peer name "${PFX}B1" netns "$NS_B" || return 1
+	ip -n "$sa" link set "${PFX}A0" up
+	ip -n "$sb" link set "${PFX}B0" up
 	DEV_A=${PFX}A1 DEV_B=${PFX}B1
+}
+mk_underlay() { # tunnel configs: veth <P>U0 (in s) <-> <P>U1 (in t); $1 = MTU, $2 = "addr" to put the underlay IPs on it
+	ip link add "${PFX}U0" netns "$NS_S" mtu "$1" type veth peer name "${PFX}U1" netns "$NS_T" mtu "$1" || return 1
+	if [ "${2:-}" = addr ]; then
+		ip -n "$NS_S" addr add $UIP_S/24 dev "${PFX}U0" || return 1
+		ip -n "$NS_T" addr add $UIP_T/24 dev "${PFX}U1" || return 1
+	fi
+	ip -n "$NS_S" link set "${PFX}U0" up
+	ip -n "$NS_T" link set "${PFX}U1" up
+}
+underlay_ping() { # host s -> host t over the underlay; logged, not fatal (the overlay ping check decides)
+	nsx "$NS_S" ping -c 2 -i 0.2 -W 1 $UIP_T >"$RAWC/underlay-ping.txt" 2>&1 || log "    underlay ping $UIP_S -> $UIP_T failed"
+}
+ep_mtu() { # inner (overlay) MTU of the VMs
+	ip -n "$NS_A" link set "$DEV_A" mtu "$1" && ip -n "$NS_B" link set "$DEV_B" mtu "$1"
 }
 ep_addr() {
 	ip -n "$NS_A" addr add $IPA/24 dev "$DEV_A" || return 1
@@ -229,21 +275,28 @@ ep_txoff() { # checksum offload (and with it TSO) off on the endpoints: MTU-size
 	nsx "$NS_B" ethtool -K "$DEV_B" tx off >/dev/null 2>&1
 }
 jvsctl() { JVS_NO_BUILD=1 "$ROOT/jvs" --rundir "$RUN" "$@" 9<&-; }
-start_jvs() {
-	local i
-	rm -rf "$RUN"
-	mkdir -p "$RUN"
-	ip netns exec "$NS_S" env JVS_NO_BUILD=1 "$ROOT/jvs" daemon --rundir "$RUN" --db "$RUN/conf.json" \
-		${THREADS:+--threads "$THREADS"} >"$RAWC/daemon.log" 2>&1 9<&- & # ip netns exec, env and jvs all exec: $! is the JVM
-	SWPID=$!
+jvsctl2() { JVS_NO_BUILD=1 "$ROOT/jvs" --rundir "$RUN2" "$@" 9<&-; } # host t of the tunnel configs
+launch_jvsd() { # $1 netns, $2 run dir, $3 log name: starts a daemon, appends its PID to SWPID (no wait)
+	rm -rf "$2"
+	mkdir -p "$2"
+	ip netns exec "$1" env JVS_NO_BUILD=1 "$ROOT/jvs" daemon --rundir "$2" --db "$2/conf.json" \
+		${THREADS:+--threads "$THREADS"} >"$RAWC/$3" 2>&1 9<&- & # ip netns exec, env and jvs all exec: $! is the JVM
+	SWPID="${SWPID:+$SWPID }$!"
 	BGPIDS+=($!)
+}
+wait_jvsd() { # $1 PID, $2 run dir, $3 log name: waits for the control socket
+	local i
 	for i in $(seq 1 300); do
-		[ -S "$RUN/jvs.sock" ] && break
-		kill -0 "$SWPID" 2>/dev/null || { log "jvs daemon died at start: $(tail -3 "$RAWC/daemon.log")"; return 1; }
+		[ -S "$2/jvs.sock" ] && break
+		kill -0 "$1" 2>/dev/null || { log "jvs daemon died at start: $(tail -3 "$RAWC/$3")"; return 1; }
 		sleep 0.1
 	done
-	[ -S "$RUN/jvs.sock" ] || { log "jvs daemon: no control socket after 30 s"; return 1; }
-	[ "$(cat /proc/$SWPID/comm 2>/dev/null)" = java ] || log "WARNING: switch pid $SWPID is $(cat /proc/$SWPID/comm 2>/dev/null), not java"
+	[ -S "$2/jvs.sock" ] || { log "jvs daemon: no control socket after 30 s"; return 1; }
+	[ "$(cat /proc/$1/comm 2>/dev/null)" = java ] || log "WARNING: switch pid $1 is $(cat /proc/$1/comm 2>/dev/null), not java"
+}
+start_jvs() {
+	launch_jvsd "$NS_S" "$RUN" daemon.log
+	wait_jvsd "$SWPID" "$RUN" daemon.log || return 1
 	jvsctl add-br br0 >/dev/null || return 1
 }
 # OVS, privately (baseline-notes pitfall 2): every ovs-* call gets the OVS_*DIR variables
@@ -252,27 +305,32 @@ ovs_env() { echo "OVS_RUNDIR=$OVSD OVS_LOGDIR=$OVSD OVS_DBDIR=$OVSD OVS_SYSCONFD
 vsctl() { env $(ovs_env) ovs-vsctl --db="unix:$OVSD/db.sock" --timeout=15 "$@" 9<&-; }
 appctl() { env $(ovs_env) ovs-appctl -t "$OVSD/ovs-vswitchd.ctl" --timeout=15 "$@" 9<&-; }
 start_ovs() { # $@ = Open_vSwitch column settings, applied before ovs-vswitchd starts (userspace-tso-enable is read only then)
-	local i
 	OVSD=$WORK/ovs
+	ovs_daemons "$NS_S" "$@" || return 1
+	vsctl add-br "${PFX}ovs" -- set bridge "${PFX}ovs" datapath_type=netdev \
+		-- add-port "${PFX}ovs" "${PFX}A0" -- add-port "${PFX}ovs" "${PFX}B0"
+}
+ovs_daemons() { # $1 netns, rest = Open_vSwitch settings; instance dir $OVSD (callers may make it local); appends to SWPID
+	local i ns=$1 sfx=""
+	[ "$OVSD" = "$WORK/ovs2" ] && sfx=-t # host t of ovs-gre
+	shift
 	rm -rf "$OVSD"
 	mkdir -p "$OVSD"
 	ovsdb-tool create "$OVSD/conf.db" "$OVS_SCHEMA" 9<&- || return 1
-	env $(ovs_env) ip netns exec "$NS_S" ovsdb-server "$OVSD/conf.db" --remote="punix:$OVSD/db.sock" \
+	env $(ovs_env) ip netns exec "$ns" ovsdb-server "$OVSD/conf.db" --remote="punix:$OVSD/db.sock" \
 		--pidfile="$OVSD/ovsdb-server.pid" --unixctl="$OVSD/ovsdb-server.ctl" \
-		--log-file="$OVSD/ovsdb-server.log" --no-chdir >"$RAWC/ovsdb-server.stderr" 2>&1 9<&- &
+		--log-file="$OVSD/ovsdb-server.log" --no-chdir >"$RAWC/ovsdb-server$sfx.stderr" 2>&1 9<&- &
 	BGPIDS+=($!)
 	for i in $(seq 1 50); do [ -S "$OVSD/db.sock" ] && break; sleep 0.1; done
 	vsctl --no-wait init || return 1
 	[ $# -gt 0 ] && { vsctl --no-wait set Open_vSwitch . "$@" || return 1; }
-	env $(ovs_env) ip netns exec "$NS_S" ovs-vswitchd "unix:$OVSD/db.sock" \
+	env $(ovs_env) ip netns exec "$ns" ovs-vswitchd "unix:$OVSD/db.sock" \
 		--pidfile="$OVSD/ovs-vswitchd.pid" --unixctl="$OVSD/ovs-vswitchd.ctl" \
-		--log-file="$OVSD/ovs-vswitchd.log" --no-chdir >"$RAWC/ovs-vswitchd.stderr" 2>&1 9<&- & # env, ip netns exec exec: $! is ovs-vswitchd
-	SWPID=$!
+		--log-file="$OVSD/ovs-vswitchd.log" --no-chdir >"$RAWC/ovs-vswitchd$sfx.stderr" 2>&1 9<&- & # env, ip netns exec exec: $! is ovs-vswitchd
+	SWPID="${SWPID:+$SWPID }$!"
 	BGPIDS+=($!)
 	for i in $(seq 1 100); do appctl version >/dev/null 2>&1 && break; sleep 0.1; done
 	appctl version >/dev/null 2>&1 || { log "ovs-vswitchd did not start: $(tail -2 "$OVSD/ovs-vswitchd.log" 2>/dev/null)"; return 1; }
-	vsctl add-br "${PFX}ovs" -- set bridge "${PFX}ovs" datapath_type=netdev \
-		-- add-port "${PFX}ovs" "${PFX}A0" -- add-port "${PFX}ovs" "${PFX}B0"
 }
 
 # each sets DESC, DEV_A, DEV_B (and SWPID for a userspace switch); non-zero = broken
@@ -328,6 +386,80 @@ cfg_veth() {
 	DEV_A=${PFX}A1 DEV_B=${PFX}B1
 	ep_addr
 }
+# tunnel configs: host s (VM A) and host t (VM B), underlay <P>U0 (s, $UIP_S) <-> <P>U1 (t, $UIP_T)
+jvs_tunnel() { # $1 = gre | vxlan, $2 = VM MTU
+	DESC="two jvs daemons (netns ${NS_S}, ${NS_T})${THREADS:+ (--threads $THREADS)} joined by $1 (key $TUN_KEY) over an underlay veth (MTU 1500, kernel sockets), VMs = internal ports in ${NS_A}/${NS_B}, VM MTU $2, default offloads; switch CPU = both daemons"
+	mk_ns "$NS_A" "$NS_B" "$NS_S" "$NS_T" || return 1
+	mk_underlay 1500 addr || return 1
+	launch_jvsd "$NS_S" "$RUN" daemon.log
+	launch_jvsd "$NS_T" "$RUN2" daemon-t.log # both JVMs start at once
+	wait_jvsd "${SWPID%% *}" "$RUN" daemon.log || return 1
+	wait_jvsd "${SWPID##* }" "$RUN2" daemon-t.log || return 1
+	jvsctl add-br br0 >/dev/null || return 1
+	jvsctl2 add-br br0 >/dev/null || return 1
+	jvsctl add-port br0 "${PFX}ta" type=internal netns="$NS_A" >/dev/null || return 1
+	jvsctl2 add-port br0 "${PFX}tb" type=internal netns="$NS_B" >/dev/null || return 1
+	jvsctl add-port br0 "${PFX}tun" type="$1" options:remote_ip=$UIP_T options:local_ip=$UIP_S options:key=$TUN_KEY >/dev/null || return 1
+	jvsctl2 add-port br0 "${PFX}tun" type="$1" options:remote_ip=$UIP_S options:local_ip=$UIP_T options:key=$TUN_KEY >/dev/null || return 1
+	DEV_A=${PFX}ta DEV_B=${PFX}tb
+	ep_mtu "$2" || return 1
+	ep_addr || return 1
+	underlay_ping
+}
+cfg_jvs_gre() { jvs_tunnel gre 1458; }     # 1500 - 20 (IP) - 8 (GRE with key) - 14 (inner Ethernet)
+cfg_jvs_vxlan() { jvs_tunnel vxlan 1450; } # 1500 - 20 - 8 (UDP) - 8 (VXLAN) - 14
+cfg_ovs_gre() {
+	DESC="two OVS $(ovs-vswitchd --version | head -1 | awk '{print $NF}') netdev datapaths (netns ${NS_S}, ${NS_T}) joined by GRE (key $TUN_KEY) over an underlay veth (MTU 1600), phy bridge ${PFX}p with the tunnel IP on its tap, tnl/neigh/set, AF_PACKET system ports, VM MTU 1458, tx offload off on the VMs; switch CPU = both ovs-vswitchd"
+	mk_ns "$NS_A" "$NS_B" "$NS_S" "$NS_T" || return 1
+	mk_veths "$NS_S" "$NS_T" || return 1
+	mk_underlay 1600 || return 1 # OVS userspace does not fragment, AF_PACKET refuses frames above the MTU
+	OVSD=$WORK/ovs
+	ovs_daemons "$NS_S" || return 1
+	OVSD=$WORK/ovs2 ovs_daemons "$NS_T" || return 1 # (an assignment before a function call holds for that call only)
+	local macS macT
+	ovs_tunnel_host "$WORK/ovs" "${PFX}U0" "${PFX}A0" $UIP_T || return 1
+	ovs_tunnel_host "$WORK/ovs2" "${PFX}U1" "${PFX}B0" $UIP_S || return 1
+	ip -n "$NS_S" addr add $UIP_S/24 dev "${PFX}p" || return 1
+	ip -n "$NS_T" addr add $UIP_T/24 dev "${PFX}p" || return 1
+	ip -n "$NS_S" link set "${PFX}p" mtu 1600 up
+	ip -n "$NS_T" link set "${PFX}p" mtu 1600 up
+	macS=$(nsx "$NS_S" cat "/sys/class/net/${PFX}p/address")
+	macT=$(nsx "$NS_T" cat "/sys/class/net/${PFX}p/address")
+	OVSD=$WORK/ovs appctl tnl/neigh/set "${PFX}p" $UIP_T "$macT" >/dev/null
+	OVSD=$WORK/ovs2 appctl tnl/neigh/set "${PFX}p" $UIP_S "$macS" >/dev/null
+	OVSD=$WORK/ovs
+	ep_mtu 1458 || return 1
+	ep_addr || return 1
+	ep_txoff # OVS 3.1 netdev: no userspace TSO into tunnels, and without it partial checksums arrive unfilled
+	underlay_ping
+}
+ovs_tunnel_host() { # $1 OVS dir, $2 underlay veth, $3 VM-side veth, $4 remote tunnel IP
+	local OVSD=$1
+	vsctl add-br "${PFX}p" -- set bridge "${PFX}p" datapath_type=netdev -- add-port "${PFX}p" "$2" \
+		-- add-br "${PFX}g" -- set bridge "${PFX}g" datapath_type=netdev -- add-port "${PFX}g" "$3" \
+		-- add-port "${PFX}g" "${PFX}gre" -- set interface "${PFX}gre" type=gre options:remote_ip="$4" options:key=$TUN_KEY
+}
+cfg_kernel_vxlan() {
+	DESC="Linux bridge + kernel VXLAN device (VNI $TUN_KEY, UDP 4789) per host (netns ${NS_S}, ${NS_T}) over an underlay veth (MTU 1500), VM veths, VM MTU 1450, default offloads (underlay too), br_netfilter call-*tables=0"
+	mk_ns "$NS_A" "$NS_B" "$NS_S" "$NS_T" || return 1
+	mk_veths "$NS_S" "$NS_T" || return 1
+	mk_underlay 1500 addr || return 1
+	local ns dev loc rem vm
+	for ns in "$NS_S" "$NS_T"; do
+		if [ "$ns" = "$NS_S" ]; then dev=${PFX}U0 loc=$UIP_S rem=$UIP_T vm=${PFX}A0; else dev=${PFX}U1 loc=$UIP_T rem=$UIP_S vm=${PFX}B0; fi
+		nsx "$ns" sysctl -qw net.bridge.bridge-nf-call-iptables=0 net.bridge.bridge-nf-call-ip6tables=0 \
+			net.bridge.bridge-nf-call-arptables=0 2>/dev/null
+		ip -n "$ns" link add "${PFX}vx" type vxlan id $TUN_KEY remote "$rem" local "$loc" dstport 4789 dev "$dev" || return 1
+		ip -n "$ns" link add "${PFX}br" type bridge || return 1
+		ip -n "$ns" link set "${PFX}vx" master "${PFX}br" || return 1
+		ip -n "$ns" link set "$vm" master "${PFX}br" || return 1
+		ip -n "$ns" link set "${PFX}vx" up
+		ip -n "$ns" link set "${PFX}br" up
+	done
+	ep_mtu 1450 || return 1
+	ep_addr || return 1
+	underlay_ping
+}
 
 # ---------------------------------------------------------------- tests
 ensure_ping() {
@@ -348,17 +480,22 @@ start_iperf_server() {
 	done
 	return 1
 }
-ns_inodes() { local ns; for ns in "$NS_A" "$NS_B" "$NS_S"; do [ -e "/run/netns/$ns" ] && stat -L -c %i "/run/netns/$ns"; done; }
-cpu_ticks() { # utime+stime of one process (all its threads), clock ticks; 0 when there is none
-	local s
-	[ -n "$1" ] && s=$(cat "/proc/$1/stat" 2>/dev/null) || { echo 0; return; }
-	s=${s##*) }
-	set -- $s
-	echo $((${12} + ${13}))
+ns_inodes() { local ns; for ns in "$NS_A" "$NS_B" "$NS_S" "$NS_T"; do [ -e "/run/netns/$ns" ] && stat -L -c %i "/run/netns/$ns"; done; }
+cpu_ticks() { # utime+stime of the switch process(es) in "$1" (all threads; summed), clock ticks; 0 when there is none
+	local s p sum=0
+	for p in $1; do
+		s=$(cat "/proc/$p/stat" 2>/dev/null) || continue
+		s=${s##*) }
+		set -- $s
+		sum=$((sum + ${12} + ${13}))
+	done
+	echo $sum
 }
-afpacket_drops() { # AF_PACKET socket drop counters (ss -0 -m: skmem ... d<N>) in the switch netns: drops the switch never sees
-	[ -e "/run/netns/$NS_S" ] || { echo 0; return; }
-	nsx "$NS_S" ss -0 -m -a -H 2>/dev/null | grep -o ',d[0-9]*)' | tr -dc '0-9\n' | awk '{s += $1} END {print s + 0}'
+afpacket_drops() { # AF_PACKET socket drop counters (ss -0 -m: skmem ... d<N>) in the switch netns (both hosts'): drops the switch never sees
+	local ns
+	for ns in "$NS_S" "$NS_T"; do
+		[ -e "/run/netns/$ns" ] && nsx "$ns" ss -0 -m -a -H 2>/dev/null
+	done | grep -o ',d[0-9]*)' | tr -dc '0-9\n' | awk '{s += $1} END {print s + 0}'
 }
 stat_of() { nsx "$1" cat "/sys/class/net/$2/statistics/$3"; }
 iperf_json() { # $1 = file -> "Gbit/s retransmits"
@@ -377,7 +514,7 @@ t_tcp() { # $1 = streams
 		log "    $CFG: tcp ${P} stream(s), run $r/$RUNS (${T_TCP} s)"
 		f=$RAWC/tcp${P}_$r.json
 		if [ "$P" = 1 ]; then # CPU of the switch and of everybody else, inside the run
-			$PY "$HELP/cpumon.py" $(calc "min(1, $T_TCP * 0.2)") $(calc "max(0.5, $T_TCP * 0.6)") "${SWPID:--}" $$ $(ns_inodes) >"$RAWC/cpu_tcp1_$r.txt" 2>&1 9<&- &
+			$PY "$HELP/cpumon.py" $(calc "min(1, $T_TCP * 0.2)") $(calc "max(0.5, $T_TCP * 0.6)") "$(echo ${SWPID:--} | tr ' ' ,)" $$ $(ns_inodes) >"$RAWC/cpu_tcp1_$r.txt" 2>&1 9<&- &
 			mon=$!
 		fi
 		c0=$(cpu_ticks "$SWPID")
@@ -490,7 +627,7 @@ t_lat() {
 # where did packets go: counters of the fresh namespaces, the switch's own view, its log
 diagnostics() {
 	local ns d s
-	for ns in "$NS_A" "$NS_B" "$NS_S"; do
+	for ns in "$NS_A" "$NS_B" "$NS_S" "$NS_T"; do
 		[ -e "/run/netns/$ns" ] || continue
 		{ echo "== $ns"; nsx "$ns" ip -s link; nsx "$ns" nstat -asz; nsx "$ns" ss -0 -m -a; } >>"$RAWC/counters.txt" 2>&1
 	done
@@ -499,25 +636,43 @@ diagnostics() {
 	d+=", sender TcpRetransSegs $(nsx "$NS_A" nstat -asz TcpRetransSegs | awk '/TcpRetransSegs/ {print $2}')"
 	d+=", $DEV_B rx_dropped $(stat_of "$NS_B" "$DEV_B" rx_dropped) / $DEV_A tx_dropped $(stat_of "$NS_A" "$DEV_A" tx_dropped)"
 	case $CFG in
+	jvs-gre | jvs-vxlan)
+		jvs_diag "host $NS_S" jvsctl "" daemon.log
+		jvs_diag "host $NS_T" jvsctl2 -t daemon-t.log
+		d+=", AF_PACKET socket drops now: $(afpacket_drops)"
+		;;
 	jvs-*)
-		jvsctl dump-ports br0 >"$RAWC/dump-ports.txt" 2>&1
-		jvsctl dpctl/show >"$RAWC/dpctl-show.txt" 2>&1
-		s=$(awk '/^port / {p=$2} /drops=[1-9]|dropped=[1-9]|errors=[1-9]|kernel_drops=[1-9]/ || (/drops:/ && !/none/) {gsub(/^ +/, ""); printf "%s %s; ", p, $0}' "$RAWC/dump-ports.txt" | cut -c1-400)
-		d+=", jvs dump-ports: ${s:-no drops or errors}"
+		jvs_diag "" jvsctl "" daemon.log
 		d+=", AF_PACKET socket drops in $NS_S now: $(afpacket_drops)"
-		s=$(grep -iE 'exception|error|warn|stall' "$RAWC/daemon.log" | grep -v 'WARNING: A restricted method\|WARNING: .*sun.misc\|--enable-native-access' | head -3 | tr '\n\t' '  ' | cut -c1-300)
-		d+=", daemon log: ${s:-no errors or warnings}"
+		;;
+	ovs-gre)
+		ovs_diag "host $NS_S" ""
+		OVSD=$WORK/ovs2 ovs_diag "host $NS_T" -t
+		d+=", AF_PACKET socket drops now: $(afpacket_drops)"
 		;;
 	ovs*)
-		{ vsctl show; appctl dpif/show; appctl dpctl/show -s; appctl dpctl/dump-flows -m | head -30; } >"$RAWC/ovs-state.txt" 2>&1
-		cp "$OVSD/ovs-vswitchd.log" "$RAWC/ovs-vswitchd.log" 2>/dev/null
-		d+=", OVS dpctl/show -s: $(appctl dpctl/show -s 2>/dev/null | grep -m1 -o 'lookups:.*' | cut -c1-120)"
+		ovs_diag "" ""
 		d+=", AF_PACKET socket drops in $NS_S now: $(afpacket_drops)"
-		s=$(grep -E '\|(ERR|WARN|EMER)\|' "$RAWC/ovs-vswitchd.log" 2>/dev/null | grep -v "enumerate system datapaths\|ovs_datapath\|ovs_vport\|ovs_flow\|ovs_packet\|ovs_meter\|ovs_ct_limit" | head -2 | cut -d'|' -f5- | tr '\n' ' ' | cut -c1-250)
-		[ -n "$s" ] && d+=", vswitchd log: $s"
 		;;
 	esac
 	rec diag 0 "$d"
+}
+jvs_diag() { # $1 label, $2 CLI function, $3 file suffix, $4 daemon log; appends to d
+	local s w=${1:+ ($1)}
+	$2 dump-ports br0 >"$RAWC/dump-ports$3.txt" 2>&1
+	$2 dpctl/show >"$RAWC/dpctl-show$3.txt" 2>&1
+	s=$(awk '/^port / {p=$2} /drops=[1-9]|dropped=[1-9]|errors=[1-9]|kernel_drops=[1-9]/ || (/drops:/ && !/none/) {gsub(/^ +/, ""); printf "%s %s; ", p, $0}' "$RAWC/dump-ports$3.txt" | cut -c1-400)
+	d+=", jvs dump-ports$w: ${s:-no drops or errors}"
+	s=$(grep -iE 'exception|error|warn|stall' "$RAWC/$4" | grep -v 'WARNING: A restricted method\|WARNING: .*sun.misc\|--enable-native-access' | head -3 | tr '\n\t' '  ' | cut -c1-300)
+	d+=", daemon log$w: ${s:-no errors or warnings}"
+}
+ovs_diag() { # $1 label, $2 file suffix; instance $OVSD; appends to d
+	local s w=${1:+ ($1)}
+	{ vsctl show; appctl dpif/show; appctl dpctl/show -s; appctl dpctl/dump-flows -m | head -30; appctl tnl/neigh/show; } >"$RAWC/ovs-state$2.txt" 2>&1
+	cp "$OVSD/ovs-vswitchd.log" "$RAWC/ovs-vswitchd$2.log" 2>/dev/null
+	d+=", OVS dpctl/show -s$w: $(appctl dpctl/show -s 2>/dev/null | grep -m1 -o 'lookups:.*' | cut -c1-120)"
+	s=$(grep -E '\|(ERR|WARN|EMER)\|' "$RAWC/ovs-vswitchd$2.log" 2>/dev/null | grep -v "enumerate system datapaths\|ovs_datapath\|ovs_vport\|ovs_flow\|ovs_packet\|ovs_meter\|ovs_ct_limit" | head -2 | cut -d'|' -f5- | tr '\n' ' ' | cut -c1-250)
+	[ -n "$s" ] && d+=", vswitchd log$w: $s"
 }
 
 wait_idle() { # bounded wait until others leave the CPUs alone; the load is recorded either way
@@ -559,7 +714,7 @@ run_config() {
 		log "$CFG: setup or forwarding check (ping $IPA -> $IPB) FAILED, not measured"
 		rec note 0 "setup or ping check failed: not measured"
 		rec failed 0 yes
-		case $CFG in jvs-*) [ -n "$SWPID" ] && { jvsctl show >"$RAWC/show.txt" 2>&1; diagnostics; } ;; esac
+		case $CFG in jvs-*) [ -n "$SWPID" ] && { jvsctl show >"$RAWC/show.txt" 2>&1; [ -S "$RUN2/jvs.sock" ] && jvsctl2 show >"$RAWC/show-t.txt" 2>&1; diagnostics; } ;; esac
 		FAILED+=("$CFG")
 	fi
 	teardown
@@ -573,7 +728,7 @@ exec 9>>"$LOCK"
 flock -n 9 || die "another bench.sh is measuring on this machine (lock $LOCK)"
 trap on_exit EXIT
 trap 'log "interrupted"; exit 130' INT TERM HUP
-teardown # leftovers of an earlier, interrupted run (netns jvb????[abs] only)
+teardown # leftovers of an earlier, interrupted run (netns jvb????[abst] only)
 rm -rf /tmp/jvs-bench.jvb[0-9a-f][0-9a-f][0-9a-f][0-9a-f]
 need_tools
 mkdir -p "$WORK" "$OUTDIR" || die "cannot create $OUTDIR"
@@ -596,7 +751,10 @@ meta kernel "$(uname -r)"
 meta cpu "$(awk -F': ' '/model name/ {print $2; exit}' /proc/cpuinfo)"
 MD=$OUTDIR/results.md JSON=$OUTDIR/results.json PNG=$OUTDIR/results.png
 {
-	echo "# jvs vs the kernel bridge, OVS userspace and a bare veth (./jvs bench)"
+	case " $CONFIGS " in
+	*" jvs-veth "* | *" jvs-tap "* | *" bridge "* | *" ovs "* | *" ovs-txoff "* | *" veth "*) echo "# jvs vs the kernel bridge, OVS userspace and a bare veth (./jvs bench)" ;;
+	*) echo "# jvs tunnels vs OVS GRE and the kernel's VXLAN (./jvs bench)" ;;
+	esac
 	echo
 	echo "Measured $WHEN in ${ELAPSED} s; jvs $(git -C "$ROOT" rev-parse --short HEAD 2>/dev/null || echo '?');" \
 		"options: $([ $QUICK = 1 ] && echo '--quick ')--runs $RUNS --only ${ONLY// /,} --configs ${CONFIGS// /,}${THREADS:+ --threads $THREADS}."
@@ -608,7 +766,7 @@ MD=$OUTDIR/results.md JSON=$OUTDIR/results.json PNG=$OUTDIR/results.png
 	$PY "$HELP/report.py" "$TSV" "$JSON" 2>"$WORK/report.err"
 	echo "${PIPESTATUS[0]}" >"$WORK/report.rc"
 	echo
-	echo "Commands (A = sender netns, B = receiver netns, S = switch netns):"
+	echo "Commands (A = sender netns, B = receiver netns, S = switch netns, T = second host of the tunnel configs):"
 	echo
 	echo '```sh'
 	echo "ip netns exec B iperf3 -s -p $PORT_IPERF; ip netns exec A iperf3 -c $IPB -t $T_TCP -P 1|4 -J   # Gbit/s = end.sum_received"
@@ -622,6 +780,19 @@ MD=$OUTDIR/results.md JSON=$OUTDIR/results.json PNG=$OUTDIR/results.png
 	echo "ovs-vsctl --no-wait set Open_vSwitch . other_config:userspace-tso-enable=true   # ovs only, before ovs-vswitchd starts"
 	echo "OVS_RUNDIR=\$R ... ip netns exec S ovs-vswitchd unix:\$R/db.sock ... &; ovs-vsctl add-br <br> -- set bridge <br> datapath_type=netdev -- add-port <br> <A0> -- add-port <br> <B0>"
 	echo "ip netns exec A ethtool -K <devA> tx off; ip netns exec B ethtool -K <devB> tx off   # ovs-txoff only"
+	case " $CONFIGS " in
+	*" jvs-gre "* | *" jvs-vxlan "* | *" ovs-gre "* | *" kernel-vxlan "*)
+		echo "# tunnel configs: hosts S and T, underlay veth U0 (in S, $UIP_S/24) <-> U1 (in T, $UIP_T/24); VM A behind S, VM B behind T"
+		echo "ip netns exec S ./jvs daemon --rundir R ...; ip netns exec T ./jvs daemon --rundir R2 ...; ./jvs --rundir R add-br br0   # jvs-gre, jvs-vxlan (same on T)"
+		echo "./jvs --rundir R add-port br0 <tapA> type=internal netns=A; ip -n A link set <tapA> mtu 1458 (gre) | 1450 (vxlan)"
+		echo "./jvs --rundir R add-port br0 <tun> type=gre|vxlan options:remote_ip=$UIP_T options:local_ip=$UIP_S options:key=$TUN_KEY   # T: the mirror image"
+		echo "ip link add U0 netns S mtu 1600 type veth peer name U1 netns T mtu 1600   # ovs-gre: one ovs-vswitchd (netdev) per host, as above"
+		echo "ovs-vsctl add-br <p> -- set bridge <p> datapath_type=netdev -- add-port <p> U0 -- add-br <g> -- set bridge <g> datapath_type=netdev \\"
+		echo "  -- add-port <g> <A0> -- add-port <g> <gre> -- set interface <gre> type=gre options:remote_ip=$UIP_T options:key=$TUN_KEY"
+		echo "ip -n S addr add $UIP_S/24 dev <p>; ip -n S link set <p> mtu 1600 up; ovs-appctl tnl/neigh/set <p> $UIP_T <mac of T's <p>>; A: mtu 1458, ethtool -K <devA> tx off"
+		echo "ip -n S link add <vx> type vxlan id $TUN_KEY remote $UIP_T local $UIP_S dstport 4789 dev U0; bridge <br> with <vx> and <A0>; A: mtu 1450   # kernel-vxlan"
+		;;
+	esac
 	echo '```'
 	echo
 	echo "Raw outputs (iperf3 JSON, trafgen/sockperf text, counters, jvs dump-ports/dpctl-show and daemon log, OVS state and log): \`$RAW/<config>/\`."

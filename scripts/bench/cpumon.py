@@ -1,10 +1,11 @@
-# usage: cpumon.py DELAY WINDOW SWITCH_PID|- SCRIPT_PID NETNS_INODE...
+# usage: cpumon.py DELAY WINDOW SWITCH_PID[,SWITCH_PID...]|- SCRIPT_PID NETNS_INODE...
 # -> one line: "switch% busy_cores foreign_pct foreign description"
-#    switch%: CPU of the switch process (100 = one core), busy_cores: the whole machine,
+#    switch%: CPU of the switch process(es), summed (100 = one core), busy_cores: the whole machine,
 #    foreign_pct: CPU of processes that are neither ours (in our namespaces / children of the
 #    script / kernel threads) nor the switch, i.e. other people's builds and tests
 import os, sys, time
-delay, win, swpid, me = float(sys.argv[1]), float(sys.argv[2]), sys.argv[3], sys.argv[4]
+delay, win, me = float(sys.argv[1]), float(sys.argv[2]), sys.argv[4]
+swpids = [] if sys.argv[3] == '-' else sys.argv[3].split(',')   # tunnel configs: one switch per host
 ours_ns = set('net:[%s]' % x for x in sys.argv[5:])
 def ptime(pid):
     try:
@@ -47,8 +48,8 @@ t1, p1, c1 = snap()
 hz = os.sysconf('SC_CLK_TCK'); el = t1 - t0; ncpu = os.cpu_count()
 pct = lambda v: v / hz / el * 100
 sw = '-'
-if swpid != '-' and swpid in p0 and swpid in p1:
-    sw = '%.0f' % pct(p1[swpid][1] - p0[swpid][1])
+if swpids and all(p in p0 and p in p1 for p in swpids):
+    sw = '%.0f' % pct(sum(p1[p][1] - p0[p][1] for p in swpids))
 foreign = {}
 mine = 0
 mypid = str(os.getpid())
@@ -57,7 +58,7 @@ for pid, (comm, t, st, ppid, kt) in p1.items():
     d = t - old[1] if old and old[2] == st else t
     if d <= 0:
         continue
-    if kt or pid == mypid or pid == me or pid == swpid or ours(pid, ppid):
+    if kt or pid == mypid or pid == me or pid in swpids or ours(pid, ppid):
         mine += d
     else:
         foreign[comm] = foreign.get(comm, 0) + d

@@ -28,8 +28,11 @@ def med(c, m):
     v = runs[c].get(m)
     return statistics.median(v) if v else None
 
-OURS = 'jvs-veth' if 'jvs-veth' in order else next((c for c in order if c.startswith('jvs')), None)
-PEERS = [c for c in ('bridge', 'ovs', 'ovs-txoff', 'veth') if c in order]
+TUNNEL = ('jvs-gre', 'jvs-vxlan', 'ovs-gre', 'kernel-vxlan')
+OURS = 'jvs-veth' if 'jvs-veth' in order else next((c for c in order if c.startswith('jvs') and c not in TUNNEL), None)
+PEERS = [c for c in ('bridge', 'ovs', 'ovs-txoff', 'veth') if c in order] if OURS else []
+# tunnel configs are compared pairwise: each jvs tunnel with the peer that carries the same encapsulation
+PAIRS = [(a, b) for a, b in (('jvs-gre', 'ovs-gre'), ('jvs-vxlan', 'kernel-vxlan')) if a in order and b in order]
 # (metric, label, format, scale, better: 'hi' | 'lo' | None)
 ROWS = [
     ('tcp1_gbps', 'TCP 1 stream, Gbit/s', '.2f', 1, 'hi'),
@@ -48,7 +51,7 @@ ROWS = [
     ('tcp1_foreign_pct', 'machine: CPU of OTHER processes during TCP 1 stream, % of a core', '.0f', 1, None),
     ('loadavg', 'machine: loadavg (1 min) before the config', '.2f', 1, None),
 ]
-NOSWITCH = ('bridge', 'veth')   # kernel datapaths: no switch process to account
+NOSWITCH = ('bridge', 'veth', 'kernel-vxlan')   # kernel datapaths: no switch process to account
 
 def cell(c, m, spec, scale):
     v = runs[c].get(m)
@@ -60,23 +63,32 @@ def cell(c, m, spec, scale):
     return s
 
 ratios = collections.OrderedDict()
-def ratio(m, peer, better):
-    a, b = med(OURS, m), med(peer, m)
+tratios = collections.OrderedDict()
+def ratio(m, peer, better, ours=None):
+    a, b = med(ours or OURS, m), med(peer, m)
     if better is None or a is None or not b:
         return '-'
     r = a / b
-    ratios.setdefault(peer, collections.OrderedDict())[m] = round(r, 4)
+    if ours:
+        tratios.setdefault('%s/%s' % (ours, peer), collections.OrderedDict())[m] = round(r, 4)
+    else:
+        ratios.setdefault(peer, collections.OrderedDict())[m] = round(r, 4)
     return 'x%.2f' % r
 
 rows_used = [r for r in ROWS if any(runs[c].get(r[0]) for c in order)]
-cols = ['metric'] + order + ['%s / %s' % (OURS, p) for p in PEERS]
+cols = ['metric'] + order + ['%s / %s' % (OURS, p) for p in PEERS] + ['%s / %s' % ab for ab in PAIRS]
 print('| ' + ' | '.join(cols) + ' |')
 print('|' + '---|' * len(cols))
 for m, label, spec, scale, better in rows_used:
-    cells = [cell(c, m, spec, scale) for c in order] + [ratio(m, p, better) for p in PEERS]
+    cells = [cell(c, m, spec, scale) for c in order] + [ratio(m, p, better) for p in PEERS] \
+        + [ratio(m, b, better, a) for a, b in PAIRS]
     print('| %s | %s |' % (label, ' | '.join(cells)))
 print()
-print('Ratios are %s / peer of the medians: above 1 is better for throughput, below 1 is better for RTT and CPU.' % OURS)
+if PEERS or PAIRS:
+    print('Ratios are %s of the medians: above 1 is better for throughput, below 1 is better for RTT and CPU.'
+          % ' and '.join(([OURS + ' / peer'] if PEERS else []) + ['%s / %s' % ab for ab in PAIRS]))
+if PAIRS:
+    print('Tunnel rows: the switch CPU is the sum of both hosts\' switch processes; offered/received count the VMs\' frames (inner).')
 print('Cells are medians of RUNS=%s run(s)%s.' % (meta.get('runs', '?'), ' [min-max]' if meta.get('runs', '1') != '1' else ''))
 print()
 print('| config | what |')
@@ -113,6 +125,7 @@ for c in order:
     d['info'] = {k: v for k, v in info[c].items() if k != 'desc'}
     doc['configs'][c] = d
 doc['ratios_ours_over_peer'] = ratios
+doc['ratios_tunnel'] = tratios
 with open(jout, 'w') as f:
     json.dump(doc, f, indent=1)
     f.write('\n')
