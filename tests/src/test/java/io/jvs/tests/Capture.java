@@ -14,9 +14,13 @@ import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Assumptions;
 
 /**
- * A packet capture on one netdev of a test namespace: {@code tcpdump -U -w FILE} in the background (registered with
- * {@link Lab#background(Process)}, so it never outlives the test), stopped with SIGTERM so the file is complete, then
- * read back with tcpdump (text for failure messages) or tshark (Wireshark's dissectors, an independent decoder).
+ * A packet capture on one netdev of a test namespace: {@code tcpdump --immediate-mode -U -w FILE} in the background
+ * (registered with {@link Lab#background(Process)}, so it never outlives the test), stopped with SIGTERM, then read
+ * back with tcpdump (text for failure messages) or tshark (Wireshark's dissectors, an independent decoder).
+ *
+ * <p>{@code --immediate-mode} matters as much as {@code -U}: without it libpcap takes packets from the kernel's ring
+ * a block at a time (up to a second late), and whatever is still in the ring when SIGTERM arrives is lost, i.e. the
+ * last second of traffic.
  */
 public final class Capture {
     private final String ns;
@@ -46,7 +50,8 @@ public final class Capture {
         Path log = dir.resolve("tcpdump.log");
         Process p;
         try {
-            p = lab.background(new ProcessBuilder("ip", "netns", "exec", ns, "tcpdump", "-U", "-n", "-Z", "root", "-i", dev,
+            p = lab.background(new ProcessBuilder("ip", "netns", "exec", ns, "tcpdump", "--immediate-mode", "-U", "-n",
+                    "-Z", "root", "-i", dev,
                     "-s", "0", "-w", file.toString())
                     .redirectErrorStream(true)
                     .redirectOutput(log.toFile())
