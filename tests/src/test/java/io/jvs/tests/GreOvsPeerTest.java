@@ -256,12 +256,14 @@ class GreOvsPeerTest {
             assertTrue(seq > previous, "jvs' GRE sequence numbers must increase:\n" + dump(fromJvs));
             previous = seq;
         }
-        assertTrue(fromOvs.stream().allMatch(r -> r[3].isEmpty()), "OVS was not asked for sequence numbers");
+        assertTrue(fromOvs.stream().allMatch(r -> r[3].isEmpty()),
+                "OVS was not asked for sequence numbers:\n" + dump(fromOvs));
         // And OVS took jvs' checksummed, sequenced packets: the replies above came from its VM.
     }
 
     private static String dump(List<String[]> rows) {
-        StringBuilder sb = new StringBuilder("ip.src | gre.key | gre.checksum.status | gre.sequence_number | icmp.type\n");
+        StringBuilder sb = new StringBuilder(
+                "ip.src | gre.key | gre.checksum.status | gre.sequence_number | icmp.type\n");
         rows.forEach(r -> sb.append(String.join(" | ", Arrays.asList(r))).append('\n'));
         return sb.toString();
     }
