@@ -54,20 +54,28 @@ class GreOvsPeerTest {
     private record Topology(JvsDaemon jvs, Lab.Host vm, OvsPeer ovs, Lab.Host ovsVm, String ovsBridge, String ovsGre,
             Capture capture) {}
 
-    private Topology topo;
+    // Set as soon as each exists, so a failure half-way through build() still gets its diagnostics and cleanup.
+    private Capture capture;
+    private OvsPeer ovs;
+    private JvsDaemon jvs;
 
     /** On failure (not on a skip): the capture and OVS' side of the story, before anything is torn down. */
     @RegisterExtension
     final AfterTestExecutionCallback diagnostics = ctx -> {
         Throwable t = ctx.getExecutionException().orElse(null);
-        if (t == null || t instanceof TestAbortedException || topo == null) {
+        if (t == null || t instanceof TestAbortedException) {
             return;
         }
-        topo.capture().stop();
-        System.err.println("==== " + ctx.getDisplayName() + " failed: capture of the jvs host's underlay ====");
-        System.err.println(topo.capture().text());
-        System.err.println(topo.ovs().logs());
-        System.err.println("==== jvs dump-ports br0 ====\n" + topo.jvs().cli("dump-ports", "br0").out());
+        if (capture != null) {
+            System.err.println("==== " + ctx.getDisplayName() + " failed: capture of the jvs host's underlay ====");
+            System.err.println(capture.stop().text());
+        }
+        if (ovs != null) {
+            System.err.println(ovs.logs());
+        }
+        if (jvs != null) {
+            System.err.println("==== jvs dump-ports br0 ====\n" + jvs.cli("dump-ports", "br0").out());
+        }
     };
 
     @BeforeAll
@@ -83,9 +91,11 @@ class GreOvsPeerTest {
 
     @AfterEach
     void stopOvs() {
-        if (topo != null) {
-            topo.capture().stop();
-            topo.ovs().stop(); // gracefully; Lab kills whatever is left in the namespace, then deletes it
+        if (capture != null) {
+            capture.stop();
+        }
+        if (ovs != null) {
+            ovs.stop(); // gracefully; Lab kills whatever is left in the namespace, then deletes it
         }
     }
 
@@ -122,10 +132,10 @@ class GreOvsPeerTest {
         // kernel, which has no GRE and says "protocol 47 unreachable". The kernel must not answer on uO.
         Sh.inNs(nsO, "sysctl", "-q", "-w", "net.ipv4.conf." + uO + ".arp_ignore=8").check();
         // Before any tunnel packet: the capture sees everything, ARP for the underlay included.
-        Capture capture = Capture.start(lab, nsJ, uJ);
+        capture = Capture.start(lab, nsJ, uJ);
 
         // The OVS host.
-        OvsPeer ovs = OvsPeer.startIn(lab, nsO);
+        ovs = OvsPeer.startIn(lab, nsO);
         synchronized (ovsDirs) {
             ovsDirs.add(ovs.dir().toString());
         }
@@ -151,7 +161,7 @@ class GreOvsPeerTest {
         ovs.appctl("tnl/neigh/set", phy, JVS_UNDERLAY, jvsUnderlayMac).check();
 
         // The jvs host.
-        JvsDaemon jvs = lab.daemonIn(nsJ);
+        jvs = lab.daemonIn(nsJ);
         jvs.ok("add-br", "br0");
         List<String> add = new ArrayList<>(List.of("add-port", "br0", "gre0", "type=gre",
                 "options:remote_ip=" + OVS_UNDERLAY, "options:key=77", "options:local_ip=" + JVS_UNDERLAY));
@@ -162,8 +172,7 @@ class GreOvsPeerTest {
         lab.addAddress(vm, JVS_VM + "/24");
         Sh.inNs(vm.ns(), "ip", "link", "set", vm.dev(), "up").check();
 
-        topo = new Topology(jvs, vm, ovs, ovsVm, intBr, gre, capture);
-        return topo;
+        return new Topology(jvs, vm, ovs, ovsVm, intBr, gre, capture);
     }
 
     /** The outer (first) value of a field tshark printed for both the outer and the inner header. */
