@@ -50,8 +50,7 @@ if [ "$(id -u)" -ne 0 ]; then echo "jvs: missing packages ${missing[*]}; run as 
 echo "jvs: installing ${missing[*]}" >&2
 export DEBIAN_FRONTEND=noninteractive
 ovs_was_running=$(system_ovs_pids)
+# Also when the install fails half-way: a system OVS it started must not stay behind.
+trap '[ -z "$ovs_was_running" ] && [ -n "$(system_ovs_pids)" ] && stop_system_ovs' EXIT
 echo "wireshark-common wireshark-common/install-setuid boolean false" | debconf-set-selections
 apt-get install -y -q "${missing[@]}" >/dev/null 2>&1 || { apt-get update -q >/dev/null && apt-get install -y -q "${missing[@]}" >/dev/null; }
-if [ -z "$ovs_was_running" ] && [ -n "$(system_ovs_pids)" ]; then
-	stop_system_ovs
-fi
