@@ -132,8 +132,9 @@ class TunnelCaptureTest {
         assertFalse(expert.contains("Errors (") || expert.contains("Warns (") || expert.contains("Malformed"),
                 "tshark -z expert reports errors or warnings:\n" + expert);
 
-        // GRE: every packet has key 77, a good checksum and a sequence number; echo request and reply both ways.
-        List<String[]> gre = capture.fields("gre", "ip.src", "gre.key", "gre.checksum.status", "gre.sequence_number",
+        // GRE: every IP protocol 47 packet decodes as GRE with key 77, a good checksum and a sequence number; echo
+        // request and reply both ways.
+        List<String[]> gre = capture.fields("ip.proto == 47", "ip.src", "gre.key", "gre.checksum.status", "gre.sequence_number",
                 "icmp.type");
         assertTrue(gre.size() >= 12, "too few GRE packets:\n" + rows(gre) + capture.text());
         // gre.checksum.status 1 = Good (Wireshark's PROTO_CHECKSUM_E_GOOD): tshark recomputed the checksum.
@@ -145,16 +146,14 @@ class TunnelCaptureTest {
         assertEchoBothWays("GRE", gre, 4);
 
         // VXLAN: every packet on UDP 4789 decodes as VXLAN with VNI 4242; echo request and reply both ways.
-        List<String[]> vxlan = capture.fields("vxlan", "ip.src", "vxlan.vni", "udp.dstport", "udp.checksum.status",
-                "icmp.type");
+        List<String[]> vxlan = capture.fields("udp.port == 4789", "ip.src", "vxlan.vni", "udp.dstport", "icmp.type");
         assertTrue(vxlan.size() >= 12, "too few VXLAN packets:\n" + rows(vxlan) + capture.text());
         for (String[] r : vxlan) {
             assertTrue(r[1].equals("4242") && r[2].startsWith("4789"),
-                    "VXLAN packet without VNI 4242 to port 4789: " + String.join(" | ", r) + "\n" + rows(vxlan));
+                    "UDP 4789 packet not decoded as VXLAN with VNI 4242: " + String.join(" | ", r) + "\n"
+                            + rows(vxlan));
         }
-        assertEchoBothWays("VXLAN", vxlan, 4);
-        List<String[]> udp4789 = capture.fields("udp.port == 4789", "frame.number");
-        assertEquals(vxlan.size(), udp4789.size(), "every UDP 4789 packet must decode as VXLAN");
+        assertEchoBothWays("VXLAN", vxlan, 3);
         System.out.printf("[jvs-tests] tshark decoded %d GRE and %d VXLAN packets without complaint%n", gre.size(),
                 vxlan.size());
     }
