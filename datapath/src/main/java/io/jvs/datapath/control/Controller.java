@@ -78,6 +78,9 @@ public final class Controller {
             case "fdb/flush" -> fdbFlush(args);
             case "dump-ports" -> dumpPorts(args);
             case "dpctl/show" -> dpctlShow(args);
+            case "capture/start" -> CaptureCommands.start(datapath, args);
+            case "capture/status" -> CaptureCommands.status(datapath, args);
+            case "capture/stop" -> CaptureCommands.stop(datapath, args);
             case "add-vlan-map" -> addVlanMap(args);
             case "del-vlan-map" -> delVlanMap(args);
             default -> throw new CommandException("unknown command '" + cmd + "' (try: jvs help)");
