@@ -78,6 +78,13 @@ public final class Controller {
             case "fdb/flush" -> fdbFlush(args);
             case "dump-ports" -> dumpPorts(args);
             case "dpctl/show" -> dpctlShow(args);
+            case "trace" -> {
+                try {
+                    yield io.jvs.datapath.trace.PacketTrace.run(datapath, args);
+                } catch (IllegalArgumentException | IllegalStateException e) {
+                    throw new CommandException(e.getMessage());
+                }
+            }
             case "capture/start" -> CaptureCommands.start(datapath, args);
             case "capture/status" -> CaptureCommands.status(datapath, args);
             case "capture/stop" -> CaptureCommands.stop(datapath, args);
