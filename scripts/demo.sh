@@ -93,7 +93,7 @@ teardown() {
   done
   for p in "${pids[@]}"; do kill -KILL "$p" 2>/dev/null; done
   for ns in "${ALL_NS[@]}"; do
-    ip netns list 2>/dev/null | grep -q "^$ns\( \|$\)" || continue
+    [ -e "/var/run/netns/$ns" ] || continue
     for p in $(ip netns pids "$ns" 2>/dev/null); do kill -KILL "$p" 2>/dev/null; done
     for dev in $(ip -n "$ns" -o link show 2>/dev/null | awk -F': ' '{ sub(/@.*/, "", $2); print $2 }'); do
       [ "$dev" = lo ] || ip -n "$ns" link del "$dev" 2>/dev/null
@@ -160,7 +160,7 @@ wait_listen() {   # wait_listen NS tcp|udp PORT: up to 10 s
 # seen NS IP PORT: connects and prints the source address the server saw (the server echoes it), or nothing.
 seen() { nsx "$1" timeout 12 socat -u -T 5 "TCP4:$2:$3,connect-timeout=5" STDOUT 2>> "$LOG" | tr -d '\r\n'; }
 echo_server() {   # echo_server NS IP PORT: answers every connection with the client address it saw
-  nsx "$1" socat "TCP4-LISTEN:$3,bind=$2,reuseaddr,fork" 'SYSTEM:echo $SOCAT_PEERADDR' >> "$LOG" 2>&1 &
+  nsx "$1" socat "TCP4-LISTEN:$3,bind=$2,reuseaddr,fork" 'SYSTEM:echo $SOCAT_PEERADDR' < /dev/null >> "$LOG" 2>&1 &
   wait_listen "$1" tcp "$3"
 }
 # pingq NS IP COUNT: prints "received avg_rtt_ms"
@@ -189,7 +189,7 @@ DAEMON_PIDS=()
 for host in compute network; do
   ns="$NAME-$host"
   ip netns exec "$ns" "$JVS" daemon --rundir "$WORK/$host/run" --db "$WORK/$host/conf.json" --threads 1 \
-    --metrics off 2> "$WORK/$host/daemon.log" &
+    --metrics off < /dev/null > "$WORK/$host/daemon.out" 2> "$WORK/$host/daemon.log" &
   DAEMON_PIDS+=($!)
 done
 for i in 0 1; do
@@ -251,7 +251,7 @@ for net in a b; do
   nsx "$ns" dnsmasq --no-daemon --conf-file=/dev/null --no-hosts --no-resolv --port=0 --bind-interfaces \
     --interface="$port" --except-interface=lo --pid-file="$WORK/qdhcp-$net/dnsmasq.pid" \
     --dhcp-leasefile="$WORK/qdhcp-$net/leases" --dhcp-range="$prefix.100,$prefix.199,255.255.255.0,600" \
-    --dhcp-option=3,"$prefix.1" --dhcp-option=26,"$VM_MTU" --no-ping --log-dhcp > "$WORK/qdhcp-$net/dnsmasq.log" 2>&1 &
+    --dhcp-option=3,"$prefix.1" --dhcp-option=26,"$VM_MTU" --no-ping --log-dhcp < /dev/null > "$WORK/qdhcp-$net/dnsmasq.log" 2>&1 &
 done
 wait_listen "$NS_DHCP_A" udp 67 && wait_listen "$NS_DHCP_B" udp 67 || fail_build "dnsmasq not listening"
 step "network: qdhcp-a ($NET_A.2, VLAN $VLAN_N_A) and qdhcp-b ($NET_B.2, VLAN $VLAN_N_B) running dnsmasq"
@@ -381,7 +381,7 @@ else
 fi
 
 # Bulk TCP from vm1 to the outside world: VM TAP, br-int, br-tun, GRE, br-tun, br-int, router, br-ex, veth.
-nsx "$NS_EXT" iperf3 -s -1 -B "$EXT_PEER" > "$WORK/iperf3-server.log" 2>&1 &
+nsx "$NS_EXT" iperf3 -s -1 -B "$EXT_PEER" < /dev/null > "$WORK/iperf3-server.log" 2>&1 &
 wait_listen "$NS_EXT" tcp 5201 >> "$LOG" 2>&1
 iperf_out="$(nsx "$NS_VM1" timeout $((IPERF_SECONDS + 30)) iperf3 -c "$EXT_PEER" -t "$IPERF_SECONDS" -f g --connect-timeout 5000 2>&1)"
 echo "$iperf_out" >> "$LOG"
