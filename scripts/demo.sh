@@ -9,14 +9,23 @@
 # Two "hosts" are network namespaces, each running its own jvs daemon (own rundir and db), joined by a veth
 # underlay; VMs, the qdhcp and qrouter namespaces and the outside world are namespaces too:
 #
-#  COMPUTE NODE (ns compute, daemon 1)          NETWORK NODE (ns network, daemon 2)
-#   vm1 10.10.1.x  vm2 10.10.1.y  vm3 10.10.2.z   qdhcp-a (dnsmasq)  qdhcp-b (dnsmasq)  router (qr-a, qr-b, qg)
-#    |tag 1         |tag 1         |tag 2          |tag 5             |tag 6              |tag 5 |tag 6   |
-#   br-int ---------+--------------+              br-int -------------+-------------------+------+     br-ex
-#    | patch-tun = patch-int                       | patch-int = patch-tun                             |  |
-#   br-tun  VLAN 1<->key 100, 2<->key 200         br-tun  VLAN 5<->key 100, 6<->key 200          qg   ext-veth
-#    | gre-network  ======== GRE over the veth underlay 10.0.0.1 <-> 10.0.0.2 ========  gre-compute      |
-#                                                                                      ns external 172.24.4.1
+#       COMPUTE NODE (ns jvsdemo-compute, daemon 1)      NETWORK NODE (ns jvsdemo-network, daemon 2)
+#
+#  ns vm1       ns vm2       ns vm3          ns qdhcp-a   ns qdhcp-b   router r1: jvs's router stage
+#  10.10.1.x    10.10.1.y    10.10.2.z       10.10.1.2    10.10.2.2    (or ns qrouter with iptables)
+#  DHCP client  DHCP client  DHCP client     dnsmasq      dnsmasq      qr-a      qr-b      qg 172.24.4.10
+#    | tag 1      | tag 1      | tag 2         | tag 5      | tag 6      | tag 5   | tag 6   |  + FIP 172.24.4.20
+# +--+------------+------------+--+       +----+------------+------------+---------+--+   +--+---+   (-> vm1)
+# |  br-int   net A = VLAN 1      |       |  br-int   net A = VLAN 5                  |   | br-ex|
+# |           net B = VLAN 2      |       |           net B = VLAN 6                  |   +--+---+
+# +--------------+----------------+       +--------------+----------------------------+      | veth
+#                | patch-tun = patch-int                 | patch-int = patch-tun             |
+# +--------------+----------------+       +--------------+----------------------------+   ns external
+# |  br-tun   VLAN 1 <-> key 100  |       |  br-tun   VLAN 5 <-> key 100              |   172.24.4.1
+# |           VLAN 2 <-> key 200  |       |           VLAN 6 <-> key 200              |   (socat, iperf3 -s)
+# +--------------+----------------+       +--------------+----------------------------+
+#                | gre-network                           | gre-compute
+#                += GRE, underlay 10.0.0.1 <-> 10.0.0.2 =+
 #
 # Tenant net A 10.10.1.0/24 (segmentation id 100), net B 10.10.2.0/24 (id 200), external 172.24.4.0/24: router
 # gateway 172.24.4.10, vm1's floating IP 172.24.4.20. The router is jvs's userspace router stage when the daemon
