@@ -29,6 +29,8 @@ import io.jvs.datapath.port.InternalPort;
 import io.jvs.datapath.port.SystemPort;
 import io.jvs.datapath.reactor.Reactor;
 import io.jvs.datapath.reactor.ReactorThread;
+import io.jvs.datapath.router.RouterLegPort;
+import io.jvs.datapath.router.Routers;
 
 /**
  * The running switch: bridges, their ports, the reactor threads that move frames. Owned by the control thread: every
@@ -44,6 +46,7 @@ public final class Datapath implements AutoCloseable {
     private final Map<String, ScheduledFuture<?>> agingTasks = new LinkedHashMap<>();
     private final Map<String, BridgePort> ports = new LinkedHashMap<>();
     private final Tunnels tunnels;
+    private final Routers routers;
 
     public Datapath(int threads) {
         this(threads, Reactor.DEFAULT_BUSY_POLL_US);
@@ -52,6 +55,7 @@ public final class Datapath implements AutoCloseable {
     public Datapath(int threads, int busyPollUs) {
         this.reactor = new Reactor(threads, busyPollUs);
         this.tunnels = new Tunnels(reactor);
+        this.routers = new Routers(reactor);
     }
 
     public int threads() {
@@ -120,6 +124,7 @@ public final class Datapath implements AutoCloseable {
                 yield tunnels.addPort(pc.name(), t.kind(), t.local(), t.remote(), t.key(), t.checksum(),
                         t.sequence(), t.dstPort(), strict);
             }
+            case PortConfig.ROUTER -> routers.newLeg(pc, threads());
             default -> throw new IllegalArgumentException("unknown port type " + pc.type());
         };
         port.setVlan(vlanOf(pc));
@@ -139,6 +144,9 @@ public final class Datapath implements AutoCloseable {
         }
         bridge.addPort(port);
         ports.put(port.name(), port);
+        if (port instanceof RouterLegPort leg) {
+            routers.attach(leg);
+        }
         return port;
     }
 
@@ -165,6 +173,8 @@ public final class Datapath implements AutoCloseable {
             patch.disconnect();
         } else if (port instanceof TunnelPort tp) {
             tunnels.removePort(tp);
+        } else if (port instanceof RouterLegPort leg) {
+            routers.detach(leg);
         }
         int number = port.number();
         onOwner(bridge, () -> bridge.macTable().flushPort(number));
@@ -239,6 +249,10 @@ public final class Datapath implements AutoCloseable {
         return tunnels;
     }
 
+    public Routers routers() {
+        return routers;
+    }
+
     public List<BridgePort> ports() {
         return new ArrayList<>(ports.values());
     }
@@ -256,6 +270,7 @@ public final class Datapath implements AutoCloseable {
             }
         }
         tunnels.closeAll();
+        routers.stopAll();
         reactor.close();
     }
 }
