@@ -208,7 +208,8 @@ public final class RouterStage {
         final int op = ArpHeader.operation(buf, arpOff);
         final int senderIp = ArpHeader.senderIp(buf, arpOff);
         final long senderMac = ArpHeader.senderMac(buf, arpOff);
-        final boolean forUs = isOurArpTarget(in, ArpHeader.targetIp(buf, arpOff));
+        final int targetIp = ArpHeader.targetIp(buf, arpOff);
+        final boolean forUs = isOurArpTarget(in, targetIp);
         if (op != ArpHeader.OPER_REQUEST && op != ArpHeader.OPER_REPLY) {
             return drop(RouterDropReason.ARP_UNSUPPORTED);
         }
@@ -221,7 +222,8 @@ public final class RouterStage {
             if (!forUs) {
                 return drop(RouterDropReason.ARP_NOT_FOR_US);
             }
-            final int frameLen = ArpHeader.writeReplyFrame(buf, off, in.mac(), in.address(), senderMac, senderIp);
+            // The answer speaks for the address asked about: the port's own, the SNAT address or a floating IP.
+            final int frameLen = ArpHeader.writeReplyFrame(buf, off, in.mac(), targetIp, senderMac, senderIp);
             sink.send(in.index(), buf, off, frameLen);
             return ANSWERED;
         }
