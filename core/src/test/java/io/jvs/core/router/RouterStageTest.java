@@ -117,8 +117,9 @@ class RouterStageTest {
     @Test
     void shouldAnswerArpForFloatingIpsOnlyOnTheExternalPort() {
         assertEquals(RouterStage.ANSWERED, receive(1, ArpHeader.writeRequestFrame(buf, 0, HGW, GW, FIP)));
-        assertEquals(RM1, ArpHeader.senderMac(out.only().buf(), IP));
-        assertEquals(FIP, ArpHeader.senderIp(out.only().buf(), IP), "the reply must be for the floating IP asked about");
+        final UnsafeBuffer reply = out.only().buf();
+        assertEquals(RM1, ArpHeader.senderMac(reply, IP));
+        assertEquals(FIP, ArpHeader.senderIp(reply, IP), "the reply must be for the floating IP asked about");
         assertEquals(RouterStage.DROPPED, receive(0, ArpHeader.writeRequestFrame(buf, 0, HA, A, FIP)));
         assertEquals(RouterDropReason.ARP_NOT_FOR_US, router.lastDropReason());
         assertEquals(RouterStage.DROPPED, receive(0, ArpHeader.writeRequestFrame(buf, 0, HA, A, R2)));
