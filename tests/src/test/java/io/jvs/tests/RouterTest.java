@@ -90,6 +90,8 @@ class RouterTest {
         System.out.printf(Locale.ROOT, "[jvs-tests] VM -> userspace SNAT -> outside: iperf3 TCP 3 s: %.2f Gbit/s, %d "
                 + "retransmits%n", r.gbitPerSecond(), r.retransmits());
         assertTrue(r.bytes() > 0, "iperf3 through the router moved no bytes: " + r);
+        jvs.ok("router/show", R).out().lines().filter(l -> l.startsWith("  counters:") || l.startsWith("  drops:"))
+                .forEach(l -> System.out.println("[jvs-tests] after iperf3, router/show" + l));
 
         // ICMP time exceeded from the router hop (what traceroute's first probe gets).
         Sh.Result ttl1 = Sh.inNs(a.ns(), "ping", "-n", "-c", "1", "-t", "1", "-W", "2", b.ip());

@@ -41,9 +41,11 @@ import org.agrona.concurrent.ringbuffer.RingBufferDescriptor;
  * no lock. Frames reach it from any reactor thread:
  * <ol>
  *   <li>the Forwarder of the thread that received a frame outputs it to a router leg, which copies it into this
- *       router's bounded {@link ManyToOneRingBuffer} (1 MiB; a full queue is a drop counted as the leg's
- *       {@code tx dropped} and in {@code router/show}); at the end of the burst the leg's {@code flush} wakes the
- *       owner, once per burst (a CAS on {@code drainScheduled} makes concurrent wake-ups one task);</li>
+ *       router's bounded {@link ManyToOneRingBuffer} (4 MiB: a burst of TSO super-frames, cut into segments before
+ *       the leg, needs more than 1 MiB; with 1 MiB iperf3 through SNAT saw thousands of retransmits). A full queue
+ *       is a drop counted as the leg's {@code tx dropped} and in {@code router/show}. At the end of the burst the
+ *       leg's {@code flush} wakes the owner, once per burst (a CAS on {@code drainScheduled} makes concurrent
+ *       wake-ups one task);</li>
  *   <li>the owner drains the queue (at most {@link #DRAIN_LIMIT} frames per task, then it yields to its own ports
  *       and runs again), runs each frame through the stage in place in the ring, and every frame the stage emits for
  *       leg i is copied into one of the owner's {@link #OUT_SLOTS} output slots (with the Forwarder's headroom before
@@ -59,7 +61,7 @@ import org.agrona.concurrent.ringbuffer.RingBufferDescriptor;
  */
 public final class Router {
     /** Bytes of the frame queue (a power of two) plus the ring's trailer. */
-    static final int QUEUE_BYTES = 1 << 20;
+    static final int QUEUE_BYTES = 4 << 20;
     /** Frames one drain task handles before it lets the owner's other work run. */
     static final int DRAIN_LIMIT = 256;
     /** Output slots: frames sent into bridges between two {@code forwarder.flush()}. */
