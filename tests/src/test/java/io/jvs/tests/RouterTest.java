@@ -150,6 +150,39 @@ class RouterTest {
         Traffic.pingFails(n.a(), n.b(), 2);
     }
 
+    /**
+     * {@code netns=}: traffic for the router's own addresses that the stage does not answer reaches a TCP server in
+     * the namespace (through the TAP of the leg it arrived on), from a VM on the leg's subnet, from a VM on another
+     * leg, and from the outside world to the gateway address; the namespace's answers leave through the router's
+     * legs. Pings are still answered by the router itself, and routing and SNAT are unchanged.
+     */
+    @Test
+    void routerBoundToANamespaceDeliversTrafficForItsOwnAddressesThere() {
+        String ns = lab.netns();
+        Node n = build(ns);
+        JvsDaemon jvs = n.jvs();
+        String addrs = Sh.inNs(ns, "ip", "-4", "-o", "addr", "show").check().out();
+        for (String cidr : List.of("10.10.1.1/24", "10.10.2.1/24", ROUTER_EXT + "/24")) {
+            assertTrue(addrs.contains("inet " + cidr + " "), "the namespace must hold " + cidr + " on a TAP:\n" + addrs);
+        }
+        String route = Sh.inNs(ns, "ip", "-4", "route", "show", "default").check().out();
+        assertTrue(route.contains("via " + EXT_PEER + " dev " + n.legEx()), "default route via the gateway: " + route);
+        String show = jvs.ok("router/show", R).out();
+        assertTrue(show.contains("netns: " + ns + " (") && show.contains(" tap up"), show);
+
+        Traffic.ping(n.a(), new Lab.Host(ns, n.legA(), "10.10.1.1", n.legA()));
+        peerEchoServer(ns, "0.0.0.0");
+        assertEquals(n.a().ip(), seenSource(n.a().ns(), "10.10.1.1", jvs), "from the leg's own subnet");
+        assertEquals(n.b().ip(), seenSource(n.b().ns(), "10.10.1.1", jvs), "from another leg's subnet");
+        assertEquals(n.ext().ip(), seenSource(n.ext().ns(), ROUTER_EXT, jvs), "from outside, to the gateway address");
+
+        Traffic.ping(n.a(), n.b());
+        peerEchoServer(n.ext().ns(), n.ext().ip());
+        assertEquals(ROUTER_EXT, seenSource(n.b().ns(), n.ext().ip(), jvs), "SNAT is unchanged");
+        show = jvs.ok("router/show", R).out();
+        assertTrue(show.matches("(?s).*delivered=[1-9].*"), "router/show counts the deliveries:\n" + show);
+    }
+
     /** Each bad router command: one line on stderr, non-zero exit, db and router/show unchanged. */
     @Test
     void badRouterCommandsChangeNothing() throws IOException {
@@ -159,7 +192,7 @@ class RouterTest {
         String show = jvs.ok("router/show", R).out().replaceAll("(?m)^  (counters|drops):.*$", "").replaceAll("(?s)arp:.*nat:", "");
         List<List<String>> bad = List.of(
                 List.of("add-router", R),
-                List.of("add-router", "r2", "netns=foo"),
+                List.of("add-router", "r2", "netns=" + lab.name("n")),
                 List.of("add-router", "bad/name"),
                 List.of("del-router", "nosuch"),
                 List.of("add-port", BR_INT, lab.name("x"), "type=router", "options:router=nosuch", "options:ip=10.9.0.1/24"),
@@ -198,13 +231,23 @@ class RouterTest {
     // ---- building the node ----
 
     private Node build() {
+        return build(null);
+    }
+
+    /** @param netns the namespace to bind the router to, or null */
+    private Node build(String netns) {
         JvsDaemon jvs = lab.daemon();
         jvs.ok("add-br", BR_INT);
         jvs.ok("add-br", BR_EX);
-        jvs.ok("add-router", R);
-        String legA = lab.name("qr");
-        String legB = lab.name("qr");
-        String legEx = lab.name("qg");
+        if (netns == null) {
+            jvs.ok("add-router", R);
+        } else {
+            jvs.ok("add-router", R, "netns=" + netns);
+        }
+        // With a namespace each leg gets a TAP of its name there: register the names for cleanup.
+        String legA = netns == null ? lab.name("qr") : lab.internalPort("qr");
+        String legB = netns == null ? lab.name("qr") : lab.internalPort("qr");
+        String legEx = netns == null ? lab.name("qg") : lab.internalPort("qg");
         jvs.ok("add-port", BR_INT, legA, "type=router", "options:router=" + R, "options:ip=10.10.1.1/24", "tag=1");
         jvs.ok("add-port", BR_INT, legB, "type=router", "options:router=" + R, "options:ip=10.10.2.1/24", "tag=2");
         jvs.ok("add-port", BR_EX, legEx, "type=router", "options:router=" + R, "options:ip=" + ROUTER_EXT + "/24");

@@ -19,6 +19,8 @@ import io.jvs.core.router.RouterDropReason;
 import io.jvs.core.router.RouterStage;
 import io.jvs.datapath.Datapath;
 import io.jvs.datapath.Log;
+import io.jvs.datapath.linux.Netdev;
+import io.jvs.datapath.linux.Netns;
 import io.jvs.datapath.router.Router;
 import io.jvs.datapath.router.RouterLegPort;
 import io.jvs.datapath.router.Routers;
@@ -50,7 +52,7 @@ final class RouterCommands {
     /** Daemon start, before the bridges' ports (legs need their router): creates the routers. */
     void restoreRouters() {
         for (RouterConfig rc : config().routers()) {
-            datapath.routers().add(rc.name());
+            datapath.routers().add(rc.name(), rc.netns());
         }
     }
 
@@ -93,16 +95,19 @@ final class RouterCommands {
         if (config().router(name).isPresent()) {
             throw new CommandException("a router named " + name + " already exists");
         }
+        String netns = null;
         if (args.size() == 2) {
             String a = args.get(1);
             if (!a.startsWith("netns=") || a.length() == "netns=".length()) {
                 throw new CommandException("usage: jvs add-router R [netns=NS]");
             }
-            throw new CommandException("netns= is not implemented yet (delivering traffic for the router's own "
-                    + "addresses to a namespace); add the router without it");
+            netns = a.substring("netns=".length());
+            if (!Netns.exists(netns)) {
+                throw new CommandException("no network namespace named " + netns);
+            }
         }
-        RouterConfig rc = new RouterConfig(name, null);
-        datapath.routers().add(name);
+        RouterConfig rc = new RouterConfig(name, netns);
+        datapath.routers().add(name, netns);
         controller.commit(config().withRouter(rc));
         return "";
     }
@@ -160,6 +165,10 @@ final class RouterCommands {
         }
         RouterConfig rc = routerConfig(routerName);
         Router router = datapath.routers().get(rc.name());
+        if (rc.netns() != null && name.getBytes(java.nio.charset.StandardCharsets.UTF_8).length > Netdev.MAX_NAME_BYTES) {
+            throw new CommandException("port name " + name + " is longer than a netdev name can be (15 bytes): router "
+                    + rc.name() + " gives each port a TAP of that name in netns " + rc.netns());
+        }
         String ip = kv.get("options:ip");
         if (ip == null) {
             throw new CommandException("a router port needs options:ip=CIDR (its address and subnet, e.g. 10.0.0.1/24)");
@@ -345,7 +354,7 @@ final class RouterCommands {
         RouterConfig.Gateway g = rc.gateway();
         try {
             router.configure(routes, g == null ? null : g.port(), g == null ? 0 : Ipv4Header.parseAddress(g.nexthop()),
-                    fips, rc.netns());
+                    fips);
         } catch (IllegalArgumentException e) {
             throw new CommandException("router " + rc.name() + ": " + e.getMessage());
         }
@@ -361,12 +370,23 @@ final class RouterCommands {
         StringBuilder sb = new StringBuilder();
         sb.append("router ").append(rc.name()).append(" (owner thread ").append(router.ownerThread())
                 .append(", conntrack zone ").append(router.zone()).append(")\n");
-        sb.append("  netns: none (traffic to the router's own addresses other than ARP and ICMP echo is dropped)\n");
+        if (rc.netns() == null) {
+            sb.append("  netns: none (traffic to the router's own addresses other than ARP and ICMP echo is dropped)\n");
+        } else {
+            sb.append("  netns: ").append(rc.netns()).append(" (traffic to the router's own addresses other than ARP "
+                    + "and ICMP echo is delivered there through a TAP per port, named like the port; delivered=")
+                    .append(stage.delivered()).append(" not_delivered=").append(router.localDropped()).append(")\n");
+        }
         sb.append("  ports:\n");
         for (RouterLegPort l : router.legs()) {
-            sb.append(String.format("    %-15s %s on %s%s mac %s %s%n", l.name(), l.cidr(),
+            String tap = "";
+            if (rc.netns() != null) {
+                tap = l.hostTap() != null ? " tap " + Controller.stateOf(l.hostTap())
+                        : " tap down (" + l.hostTapError() + ")";
+            }
+            sb.append(String.format("    %-15s %s on %s%s mac %s %s%s%n", l.name(), l.cidr(),
                     l.bridge() == null ? "?" : l.bridge().name(), l.vlan().isAccess() ? " tag " + l.vlan().tag() : "",
-                    MacAddress.format(l.mac()), Controller.stateOf(l)));
+                    MacAddress.format(l.mac()), Controller.stateOf(l), tap));
         }
         sb.append("  routes:\n");
         List<RouteTable.Route> routes = new ArrayList<>();

@@ -1,5 +1,6 @@
 package io.jvs.datapath.router;
 
+import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.util.ArrayList;
 import java.util.Arrays;
@@ -13,6 +14,8 @@ import java.util.concurrent.atomic.AtomicLong;
 import io.jvs.core.bridge.Forwarder;
 import io.jvs.core.conntrack.Conntrack;
 import io.jvs.core.conntrack.CtTimeouts;
+import io.jvs.core.packet.EthernetHeader;
+import io.jvs.core.packet.Ipv4Header;
 import io.jvs.core.packet.VirtioNetHeader;
 import io.jvs.core.router.ArpCache;
 import io.jvs.core.router.IcmpRateLimiter;
@@ -21,6 +24,7 @@ import io.jvs.core.router.RouteTable;
 import io.jvs.core.router.RouterPort;
 import io.jvs.core.router.RouterStage;
 import io.jvs.datapath.Log;
+import io.jvs.datapath.port.InternalPort;
 import io.jvs.datapath.reactor.ReactorThread;
 
 import org.agrona.DirectBuffer;
@@ -102,24 +106,42 @@ public final class Router {
     private String gatewayLeg; // null: no gateway
     private int gatewayNextHop;
     private List<int[]> floatingIps = List.of();
-    private String netns;
+    private final String netns; // null: not bound
+    private final int threads;
+    private String nsDefaultRoute = ""; // control thread: what was last set in the namespace
 
-    Router(String name, int zone, ReactorThread owner) {
+    // Owner thread: local delivery into the namespace's TAPs.
+    private final UnsafeBuffer tapOut = new UnsafeBuffer(ByteBuffer.allocateDirect(SLOT_BYTES));
+    private volatile long localDropped;
+
+    Router(String name, int zone, ReactorThread owner, String netns, int threads) {
         this.name = name;
         this.zone = zone;
         this.owner = owner;
+        this.netns = netns;
+        this.threads = threads;
         this.forwarder = owner.forwarder();
         this.stage = new RouterStage(zone, new Conntrack(CONNTRACK_CAPACITY, CtTimeouts.DEFAULTS),
                 ArpCache.Config.DEFAULTS, IcmpRateLimiter.tokenBucket(1000, 100));
+        if (netns != null) {
+            stage.setLocalDelivery(this::deliverLocal);
+        }
     }
 
     void start() {
         pollTask = owner.loop().scheduleAtFixedRate(this::poll, POLL_MS, POLL_MS, TimeUnit.MILLISECONDS);
     }
 
+    /** Stops the timer and closes the namespace TAPs, which persist for the next daemon (daemon stop). */
     void stop() {
         if (pollTask != null) {
             pollTask.cancel(false);
+        }
+        for (RouterLegPort l : legs()) {
+            InternalPort tap = l.hostTap;
+            if (tap != null) {
+                tap.stop(false);
+            }
         }
     }
 
@@ -146,6 +168,11 @@ public final class Router {
     /** Frames lost because the queue to the owner was full. */
     public long queueFull() {
         return queueFull.get();
+    }
+
+    /** Frames for the namespace that could not be written to its TAP (none, down, or full). */
+    public long localDropped() {
+        return localDropped;
     }
 
     /** Frames the stage emitted that could not enter a bridge (leg gone or down, frame too big). */
@@ -183,6 +210,9 @@ public final class Router {
     }
 
     void addLeg(RouterLegPort leg) {
+        if (netns != null) {
+            openHostTap(leg);
+        }
         RouterLegPort[] next = Arrays.copyOf(legs, Math.max(legs.length, leg.index() + 1));
         next[leg.index()] = leg;
         legs = next;
@@ -196,7 +226,32 @@ public final class Router {
         }
         legs = next;
         republish();
-        onOwner(() -> stage.flushPort(leg.index()));
+        onOwner(() -> stage.flushPort(leg.index())); // after this the owner no longer writes to the leg's TAP
+        InternalPort tap = leg.hostTap;
+        leg.hostTap = null;
+        if (tap != null) {
+            tap.stop(true);
+        }
+    }
+
+    /**
+     * The leg's TAP in the router's namespace: named like the leg, with its MAC and address, read by the owner
+     * thread; what the namespace sends through it enters the leg's bridge as if the router had sent it. A failure
+     * leaves the leg without a TAP (shown by router/show); the router still routes.
+     */
+    private void openHostTap(RouterLegPort leg) {
+        InternalPort tap = new InternalPort(leg.name(), netns, leg.mac(), owner, threads);
+        tap.receiveAs(leg);
+        try {
+            tap.start();
+            NamespaceIp.run(netns, "addr", "replace", leg.cidr(), "dev", leg.name());
+            leg.hostTap = tap;
+            leg.hostTapError = null;
+        } catch (IOException e) {
+            tap.stop(false);
+            leg.hostTapError = e.getMessage();
+            Log.warn("router", name + ": no TAP for " + leg.name() + " in netns " + netns + ": " + e.getMessage());
+        }
     }
 
     /**
@@ -204,7 +259,7 @@ public final class Router {
      * leg is the one whose subnet holds the next hop), the gateway (leg name and next hop; null: none) and floating
      * IPs ({fip, internal}); then republishes.
      */
-    public void configure(List<int[]> routes, String gatewayLeg, int gatewayNextHop, List<int[]> fips, String ns) {
+    public void configure(List<int[]> routes, String gatewayLeg, int gatewayNextHop, List<int[]> fips) {
         List<RouteTable.Route> list = new ArrayList<>();
         for (int[] r : routes) {
             list.add(new RouteTable.Route(r[0], r[1], r[2], 0)); // port resolved in republish
@@ -213,7 +268,6 @@ public final class Router {
         this.gatewayLeg = gatewayLeg;
         this.gatewayNextHop = gatewayNextHop;
         this.floatingIps = List.copyOf(fips);
-        this.netns = ns;
         republish();
     }
 
@@ -262,6 +316,24 @@ public final class Router {
         stage.setPorts(ports);
         stage.routes().replaceAll(routes);
         stage.setNatRules(nat);
+        if (netns != null) {
+            // The namespace's own answers to hosts beyond the legs' subnets leave by the gateway leg's TAP.
+            String want = gw == null || gw.hostTap == null ? ""
+                    : Ipv4Header.formatAddress(gatewayNextHop) + " dev " + gw.name();
+            if (!want.equals(nsDefaultRoute)) {
+                try {
+                    if (want.isEmpty()) {
+                        NamespaceIp.run(netns, "route", "del", "default");
+                    } else {
+                        NamespaceIp.run(netns, "route", "replace", "default", "via",
+                                Ipv4Header.formatAddress(gatewayNextHop), "dev", gw.name());
+                    }
+                    nsDefaultRoute = want;
+                } catch (IOException e) {
+                    Log.warn("router", name + ": default route in netns " + netns + ": " + e.getMessage());
+                }
+            }
+        }
     }
 
     /** The gateway's leg, or null when there is no gateway or its leg is gone. */
@@ -325,7 +397,28 @@ public final class Router {
     }
 
     private void onFrame(int msgTypeId, MutableDirectBuffer buffer, int index, int length) {
+        if (netns != null && length >= EthernetHeader.LENGTH
+                && EthernetHeader.etherType(buffer, index) == EthernetHeader.ETH_P_ARP) {
+            // The namespace resolves its own neighbours on its TAPs: it sees the ARP the leg receives (before the
+            // stage rewrites a request into its answer in place).
+            deliverLocal(msgTypeId - 1, buffer, index, length);
+        }
         stage.receive(msgTypeId - 1, buffer, index, length, nowNs, sink);
+    }
+
+    /** Owner thread: a frame for the router's own stack goes to leg {@code port}'s TAP in the namespace. */
+    private void deliverLocal(int port, DirectBuffer buf, int off, int len) {
+        RouterLegPort leg = leg(port);
+        InternalPort tap = leg == null ? null : leg.hostTap;
+        if (tap == null || !tap.isUp() || len > MAX_FRAME) {
+            localDropped++;
+            return;
+        }
+        VirtioNetHeader.clear(tapOut, 0);
+        tapOut.putBytes(VirtioNetHeader.LENGTH, buf, off, len);
+        if (tap.transmit(tapOut, 0, VirtioNetHeader.LENGTH + len, owner.index()) <= 0) {
+            localDropped++;
+        }
     }
 
     private void poll() {

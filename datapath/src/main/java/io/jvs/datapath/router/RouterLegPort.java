@@ -29,6 +29,9 @@ public final class RouterLegPort extends BridgePort {
     private final int prefixLength;
     // Per reactor thread: frames queued since that thread's last flush. Each element is written by its thread only.
     private final boolean[] queued;
+    // With the router bound to a namespace: this leg's TAP there (null when none or it could not be opened).
+    volatile io.jvs.datapath.port.InternalPort hostTap;
+    volatile String hostTapError;
 
     RouterLegPort(String name, Router router, int index, long mac, int address, int prefixLength, int threads) {
         super(name, threads);
@@ -64,6 +67,16 @@ public final class RouterLegPort extends BridgePort {
     /** The router stage's view of this leg. */
     RouterPort routerPort() {
         return new RouterPort(index, mac, address, prefixLength, mtu());
+    }
+
+    /** The TAP in the router's namespace carrying this leg's address, or null. */
+    public io.jvs.datapath.port.InternalPort hostTap() {
+        return hostTap;
+    }
+
+    /** Why the leg has no TAP although its router has a namespace, or null. */
+    public String hostTapError() {
+        return hostTapError;
     }
 
     public String cidr() {

@@ -22,10 +22,15 @@ public final class Routers {
     }
 
     public Router add(String name) {
+        return add(name, null);
+    }
+
+    /** @param netns the namespace the router's own addresses are delivered to (TAPs per leg), or null */
+    public Router add(String name, String netns) {
         if (routers.containsKey(name)) {
             throw new IllegalArgumentException("router " + name + " exists");
         }
-        Router r = new Router(name, nextZone++, reactor.nextForBridge());
+        Router r = new Router(name, nextZone++, reactor.nextForBridge(), netns, reactor.threadCount());
         routers.put(name, r);
         r.start();
         return r;
