@@ -181,6 +181,15 @@ class RouterTest {
         assertEquals(ROUTER_EXT, seenSource(n.b().ns(), n.ext().ip(), jvs), "SNAT is unchanged");
         show = jvs.ok("router/show", R).out();
         assertTrue(show.matches("(?s).*delivered=[1-9].*"), "router/show counts the deliveries:\n" + show);
+
+        // A restarted daemon takes the namespace's TAPs back (they persist, like internal ports').
+        jvs.stop();
+        jvs.start();
+        assertEquals(n.a().ip(), seenSource(n.a().ns(), "10.10.1.1", jvs), "after a restart");
+        assertTrue(jvs.ok("router/show", R).out().contains(" tap up"), "the TAPs are up again");
+        jvs.ok("del-router", R);
+        assertTrue(Sh.inNs(ns, "ip", "-br", "link").out().lines().noneMatch(l -> l.startsWith(n.legA())),
+                "del-router deletes the namespace's TAPs");
     }
 
     /** Each bad router command: one line on stderr, non-zero exit, db and router/show unchanged. */
