@@ -62,6 +62,13 @@ import org.agrona.concurrent.ringbuffer.RingBufferDescriptor;
  * The control thread publishes legs, routes and NAT rules to the stage (immutable objects behind volatiles) and runs
  * anything touching the ARP cache or conntrack ({@code router/show}'s ARP list, {@code ct/flush}, forgetting a
  * deleted leg's neighbours) as a task on the owner, waiting for it. No lock and no allocation per packet.
+ *
+ * <p>Bound to a namespace ({@code netns=NS}), each leg also has a TAP in NS with the leg's name, MAC and address,
+ * read by the owner thread: what NS sends enters the leg's bridge as if received on the leg (so it leaves as the
+ * router), and the stage's {@link RouterStage.LocalDelivery} (packets for the router's addresses it does not
+ * answer) plus every ARP frame the leg receives are written to the TAP of the leg they arrived on, on the owner.
+ * A leg's TAP is stopped only after the owner has seen the leg removed (an {@link #onOwner} round trip), so the
+ * owner never writes to a closed fd.
  */
 public final class Router {
     /** Bytes of the frame queue (a power of two) plus the ring's trailer. */
