@@ -1,6 +1,7 @@
 package io.jvs.datapath;
 
 import io.jvs.core.bridge.VlanKeyMap;
+import io.jvs.datapath.capture.Captures;
 import io.jvs.datapath.control.TunnelOptions;
 import io.jvs.datapath.tunnel.TunnelPort;
 import io.jvs.datapath.tunnel.Tunnels;
@@ -47,6 +48,7 @@ public final class Datapath implements AutoCloseable {
     private final Map<String, BridgePort> ports = new LinkedHashMap<>();
     private final Tunnels tunnels;
     private final Routers routers;
+    private final Captures captures = new Captures();
 
     public Datapath(int threads) {
         this(threads, Reactor.DEFAULT_BUSY_POLL_US);
@@ -163,6 +165,7 @@ public final class Datapath implements AutoCloseable {
         if (port == null) {
             return;
         }
+        captures.stopPort(port);
         Bridge bridge = port.bridge();
         bridge.removePort(port);
         port.setUp(false, "deleted");
@@ -245,6 +248,10 @@ public final class Datapath implements AutoCloseable {
         bridge.setVlanKeyMap(key < 0 ? map.without(vlan) : map.with(vlan, key));
     }
 
+    public Captures captures() {
+        return captures;
+    }
+
     public Tunnels tunnels() {
         return tunnels;
     }
@@ -260,6 +267,7 @@ public final class Datapath implements AutoCloseable {
     /** Stops every port without deleting internal ports' netdevs (they persist for the next daemon). */
     @Override
     public void close() {
+        captures.stopAll();
         for (BridgePort p : ports.values()) {
             p.setUp(false, "daemon stopping");
         }

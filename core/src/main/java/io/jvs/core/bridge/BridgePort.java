@@ -22,6 +22,7 @@ public abstract class BridgePort {
     private volatile boolean up = true;
     private volatile int mtu = DEFAULT_MTU;
     private volatile String downReason = "";
+    private volatile PortCapture capture; // null unless `jvs capture` runs on this port
     Bridge bridge; // set by Bridge.addPort, before the port is published to forwarding threads
     int number = -1;
 
@@ -145,6 +146,16 @@ public abstract class BridgePort {
         this.downReason = up ? "" : reason;
         this.up = up;
         changed();
+    }
+
+    /** The running capture, or null (nearly always): one volatile read per frame is all a port pays otherwise. */
+    public final PortCapture capture() {
+        return capture;
+    }
+
+    /** Attaches or (with null) detaches a capture; control thread. */
+    public final void setCapture(PortCapture capture) {
+        this.capture = capture;
     }
 
     public final int mtu() {

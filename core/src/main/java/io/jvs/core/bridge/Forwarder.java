@@ -92,6 +92,10 @@ public final class Forwarder {
             return;
         }
         c.received(thread, frameLen);
+        PortCapture inCapture = in.capture();
+        if (inCapture != null) {
+            inCapture.received(buf, frameOff, frameLen, auxTci);
+        }
         if (!in.isUp()) {
             c.drop(thread, DropReason.PORT_DOWN);
             return;
@@ -149,8 +153,10 @@ public final class Forwarder {
         long dst = MacAddress.read(buf, frameOff + EthernetHeader.DST_OFFSET);
         long src = MacAddress.read(buf, frameOff + EthernetHeader.SRC_OFFSET);
         int etherType = EthernetHeader.etherType(buf, frameOff);
-        long gen = in.bridge().generation().get(); // before deciding: see FlowGeneration
-        ActionList hit = cache == null ? null : cache.lookup(in, dst, src, wireVid, etherType, gen);
+        FlowGeneration generation = in.bridge().generation();
+        long gen = generation.get(); // before deciding: see FlowGeneration
+        ActionList hit = cache == null || generation.capturing() ? null
+                : cache.lookup(in, dst, src, wireVid, etherType, gen);
         if (hit != null) {
             actions = hit;
             replay(hit, src, frameLen);
@@ -260,6 +266,12 @@ public final class Forwarder {
             int wireLen = wireVid < 0 ? frameLen : frameLen + VlanHeader.LENGTH;
             patch.counters().sent(thread, wireLen);
             peer.counters().received(thread, wireLen);
+            if (patch.capture() != null) {
+                patch.capture().crossed(PortCapture.OUT, buf, frameOff, frameLen, wireVid, pcp);
+            }
+            if (peer.capture() != null) {
+                peer.capture().crossed(PortCapture.IN, buf, frameOff, frameLen, wireVid, pcp);
+            }
             actions.patch(patch, wireVid >= 0);
             forward(peer, buf, frameOff, frameLen, wireVid, depth + 1);
             return;
@@ -376,6 +388,10 @@ public final class Forwarder {
         if (!withOffloads && viewLen > out.mtu() + EthernetHeader.LENGTH + (vid < 0 ? 0 : VlanHeader.LENGTH)) {
             c.drop(thread, DropReason.OVERSIZE);
             return;
+        }
+        PortCapture outCapture = out.capture();
+        if (outCapture != null) {
+            outCapture.sent(buf, viewOff, viewLen);
         }
         int vnetOff = viewOff - VNET;
         VirtioNetHeader.clear(buf, vnetOff);

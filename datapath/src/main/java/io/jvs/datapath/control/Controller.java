@@ -82,6 +82,9 @@ public final class Controller {
             case "fdb/flush" -> fdbFlush(args);
             case "dump-ports" -> dumpPorts(args);
             case "dpctl/show" -> dpctlShow(args);
+            case "capture/start" -> CaptureCommands.start(datapath, args);
+            case "capture/status" -> CaptureCommands.status(datapath, args);
+            case "capture/stop" -> CaptureCommands.stop(datapath, args);
             case "add-vlan-map" -> addVlanMap(args);
             case "del-vlan-map" -> delVlanMap(args);
             default -> routers.execute(cmd, args); // add-router, router/..., ct/...; refuses unknown commands
