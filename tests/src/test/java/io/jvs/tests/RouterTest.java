@@ -85,6 +85,21 @@ class RouterTest {
                 + PEER_PORT) && l.contains("->" + a.ip() + ":" + PEER_PORT) && l.contains(" dnat")),
                 "ct/show must list the DNATed connection:\n" + ct);
 
+        // jvs trace follows the frame into the router: route, next hop and its ARP state, SNAT on the gateway leg;
+        // and from the outside, the floating IP's DNAT.
+        String gwMac = Sh.inNs(b.ns(), "ip", "neigh", "show", "10.10.2.1").check().out().split("lladdr ")[1]
+                .split("\\s+")[0];
+        String tr = jvs.ok("trace", BR_INT, "in_port=" + b.port(), "dl_src=" + b.mac(), "dl_dst=" + gwMac,
+                "nw_src=" + b.ip(), "nw_dst=" + ext.ip(), "nw_proto=6", "tp_dst=" + PEER_PORT).out();
+        assertTrue(tr.contains("router " + R + ": route " + ext.ip() + " via connected out of leg " + n.legEx()) && tr.contains("SNAT to " + ROUTER_EXT) && tr.contains("next hop " + EXT_PEER + " is at"),
+                "the trace must show the router's decision:\n" + tr);
+        String extGwMac = Sh.inNs(ext.ns(), "ip", "neigh", "show", FLOATING).check().out().split("lladdr ")[1]
+                .split("\\s+")[0];
+        String trIn = jvs.ok("trace", BR_EX, "in_port=" + ext.port(), "dl_src=" + ext.mac(), "dl_dst=" + extGwMac,
+                "nw_src=" + ext.ip(), "nw_dst=" + FLOATING).out();
+        assertTrue(trIn.contains("DNAT floating IP " + FLOATING + " -> " + a.ip()) && trIn.contains("out of leg "
+                + n.legA()), "the trace must show the floating IP's translation:\n" + trIn);
+
         // Bulk TCP through SNAT with the namespaces' default offloads (TSO super-frames are cut before the router).
         Traffic.Iperf r = Traffic.iperfTcp(lab, ext, b, 3);
         System.out.printf(Locale.ROOT, "[jvs-tests] VM -> userspace SNAT -> outside: iperf3 TCP 3 s: %.2f Gbit/s, %d "
