@@ -86,6 +86,7 @@ public final class PortFilter {
     private final Conntrack ct;
     private volatile AclRule[] egressRules = NONE;
     private volatile AclRule[] ingressRules = NONE;
+    private volatile List<AclRule> allRules = List.of();
     private volatile PortAddresses allowed;
 
     private volatile int ownerThread;
@@ -141,12 +142,12 @@ public final class PortFilter {
         }
         egressRules = e.toArray(NONE);
         ingressRules = i.toArray(NONE);
+        allRules = List.copyOf(rules);
     }
 
+    /** The rules in the order they were given. */
     public List<AclRule> rules() {
-        List<AclRule> all = new ArrayList<>(List.of(egressRules));
-        all.addAll(List.of(ingressRules));
-        return all;
+        return allRules;
     }
 
     /** Port security: the addresses the port may send from, or null for none enforced. */

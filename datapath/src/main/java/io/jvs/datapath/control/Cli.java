@@ -31,6 +31,10 @@ public final class Cli {
               vlog/list                      log components and their levels
               vlog/set [COMPONENT] LEVEL     LEVEL: error, warn, info, debug, off (all components if none named)
               metrics/show                   the Prometheus endpoint's URL, or off
+              acl/add PORT ingress|egress [ethertype=ipv4|ipv6] [proto=tcp|udp|icmp|NUMBER] [port=MIN[-MAX]]
+                           [icmp_type=T] [remote=CIDR] [id=NAME]
+              acl/del PORT ID                acl/show PORT
+              set port PORT security=on|off  set port PORT allowed=MAC,IP[,IP...]
             other forms: jvs daemon [--rundir DIR] [--db FILE] [--threads N] [--busy-poll-us N]
                                     [--metrics ADDR:PORT|PORT|off]
                          jvs install [--root DIR] | jvs uninstall [--root DIR] [--purge]

@@ -36,11 +36,13 @@ public final class Controller {
     private final Datapath datapath;
     private final ConfigDb db;
     private SwitchConfig config;
+    private final AclCommands acl;
 
     public Controller(Datapath datapath, ConfigDb db, SwitchConfig config) {
         this.datapath = datapath;
         this.db = db;
         this.config = config;
+        this.acl = new AclCommands(datapath, () -> this.config, this::commit);
     }
 
     /** Builds the datapath from the stored configuration (daemon start). Devices that are missing come up later. */
@@ -51,6 +53,7 @@ public final class Controller {
             for (PortConfig p : b.ports()) {
                 try {
                     datapath.addPort(b.name(), p, false);
+                    acl.restore(p);
                 } catch (IOException | RuntimeException e) {
                     Log.error("control", "restoring port " + p.name() + " failed", e);
                 }
@@ -80,6 +83,7 @@ public final class Controller {
             case "dpctl/show" -> dpctlShow(args);
             case "add-vlan-map" -> addVlanMap(args);
             case "del-vlan-map" -> delVlanMap(args);
+            case "acl/add", "acl/del", "acl/show" -> acl.execute(cmd, args);
             default -> throw new CommandException("unknown command '" + cmd + "' (try: jvs help)");
         };
     }
@@ -129,7 +133,7 @@ public final class Controller {
 
     private String delBridge(List<String> args) throws CommandException {
         arity(args, 1, 1, "del-br BR");
-        bridgeConfig(args.get(0));
+        bridgeConfig(args.get(0)).ports().forEach(p -> acl.portDeleted(p.name()));
         datapath.deleteBridge(args.get(0));
         commit(config.withoutBridge(args.get(0)));
         return "";
@@ -301,6 +305,7 @@ public final class Controller {
             bridgeConfig(args.get(0));
             throw new CommandException("port " + name + " is on bridge " + owner.name() + ", not " + args.get(0));
         }
+        acl.portDeleted(name);
         datapath.deletePort(name);
         commit(config.withoutPort(name));
         return "";
@@ -308,9 +313,13 @@ public final class Controller {
 
     private String set(List<String> args) throws CommandException {
         if (args.size() < 3 || !args.get(0).equals("port")) {
-            throw new CommandException("usage: jvs set port PORT tag=VLAN|trunks=V1,V2,...");
+            throw new CommandException("usage: jvs set port PORT tag=VLAN|trunks=V1,V2,...|security=on|off|"
+                    + "allowed=MAC,IP[,IP...]");
         }
         String name = args.get(1);
+        if (AclCommands.handlesSet(args.subList(2, args.size()))) {
+            return acl.set(name, args.subList(2, args.size()));
+        }
         PortConfig pc = config.port(name).orElseThrow(() -> new CommandException("no port named " + name));
         Map<String, String> kv = keyValues(args.subList(2, args.size()), List.of("tag", "trunks"));
         if (kv.containsKey("tag") && kv.containsKey("trunks")) {
