@@ -161,6 +161,39 @@ class SecurityGroupTest {
         connects(b, a, 80, "web-on-a");
     }
 
+    /** Bad security commands: exit 1, one stderr line naming the problem, the db and acl/show unchanged. */
+    @Test
+    void badSecurityCommandsChangeNothing() throws IOException {
+        JvsDaemon jvs = lab.daemon();
+        jvs.ok("add-br", BR);
+        Lab.Host a = vm(jvs, "10.0.0.1/24", "02:00:00:00:00:a1");
+        jvs.ok("add-port", BR, "pp0", "type=patch", "options:peer=pp1");
+        jvs.ok("set", "port", a.port(), "security=on", "allowed=02:00:00:00:00:a1,10.0.0.1");
+        jvs.ok("acl/add", a.port(), "ingress", "proto=tcp", "port=22", "id=ssh");
+        String p = a.port();
+        String[][] bad = {
+            {"acl/add", p, "sideways"}, {"acl/add", p, "ingress", "port=22"}, {"acl/add", p, "ingress", "proto=tcpp"},
+            {"acl/add", p, "ingress", "proto=tcp", "port=0"}, {"acl/add", p, "ingress", "proto=tcp", "port=90-80"},
+            {"acl/add", p, "ingress", "icmp_type=3"}, {"acl/add", p, "ingress", "remote=10.0.0.0/33"},
+            {"acl/add", p, "ingress", "ethertype=ipv6", "remote=10.0.0.0/8"}, {"acl/add", p, "ingress", "id=ssh"},
+            {"acl/add", p, "ingress", "colour=red"}, {"acl/add", "nosuchport", "ingress"},
+            {"acl/add", "pp0", "ingress"}, {"acl/del", p, "nosuchrule"}, {"acl/del", p}, {"acl/show"},
+            {"set", "port", p, "security=maybe"}, {"set", "port", p, "allowed=02:00:00:00:00:a1"},
+            {"set", "port", p, "allowed=ff:ff:ff:ff:ff:ff,10.0.0.1"}, {"set", "port", p, "allowed=02:00:00:00:00:a1,10.0.0.300"},
+        };
+        byte[] db = Files.readAllBytes(jvs.db());
+        String show = jvs.ok("acl/show", p).out();
+        for (String[] args : bad) {
+            Sh.Result r = jvs.cli(args);
+            System.out.println("[jvs-tests] rejected: jvs " + String.join(" ", args) + "  ->  exit " + r.exit() + ": "
+                    + r.err().strip());
+            assertEquals(1, r.exit(), "must be refused:\n" + r);
+            assertEquals(1, r.errLines().size(), "exactly one stderr line:\n" + r);
+            assertTrue(java.util.Arrays.equals(db, Files.readAllBytes(jvs.db())), "db changed after " + List.of(args));
+        }
+        assertEquals(show, jvs.ok("acl/show", p).out());
+    }
+
     private static long replies(Path pingLog) {
         return read(pingLog).lines().filter(l -> l.contains("bytes from")).count();
     }
