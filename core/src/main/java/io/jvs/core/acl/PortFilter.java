@@ -57,16 +57,24 @@ import org.agrona.concurrent.ringbuffer.RingBufferDescriptor;
  * cache is not involved: it keeps caching the L2 decision (which outputs), and the filter runs per frame before it
  * (egress) and on its outputs (ingress), so the cache key needs no L3/L4 fields.
  *
- * <p>IPv6 is filtered statelessly (conntrack is IPv4 only): IPv6 packets are matched against the rules one by one,
- * and replies to IPv6 traffic need a rule of their own.
+ * <p>IPv6 connections (TCP, UDP, ICMPv6 echo) are tracked in the same table under a zone of their own: its keys are
+ * IPv4-sized, so IPv6 addresses are folded to 32 bits (seeded per filter) and each connection's full addresses are
+ * kept beside it; every hit is verified against them, so a fold collision costs a rule walk, never a false allow.
+ * ICMPv6 errors quoting a tracked connection pass as related.
  */
 public final class PortFilter {
     public static final int DEFAULT_CT_CAPACITY = 8192;
 
     private static final int MSG_CREATE = 1;
     private static final int MSG_TRACK = 2;
+    private static final int MSG_CREATE6 = 3;
+    private static final int MSG_TRACK6 = 4;
     private static final int MSG_LENGTH = 32;
-    private static final int ZONE = 0; // the table is the port's own
+    private static final int MSG6_LENGTH = MSG_LENGTH + 32; // and the two IPv6 addresses
+    private static final int ZONE = 0; // IPv4 connections (the table is the port's own)
+    private static final int ZONE6 = 6; // IPv6 connections, keyed by folded addresses
+    private static final int ICMPV6_ECHO_REQUEST = 128;
+    private static final int ICMPV6_ECHO_REPLY = 129;
 
     private static final int BOOTPS = 67;
     private static final int BOOTPC = 68;
@@ -84,6 +92,8 @@ public final class PortFilter {
     private final String portName;
     private final int threads;
     private final Conntrack ct;
+    private final long[] v6; // per connection: original source hi, lo, destination hi, lo (IPv6 connections)
+    private final long foldSeed = java.util.concurrent.ThreadLocalRandom.current().nextLong();
     private volatile AclRule[] egressRules = NONE;
     private volatile AclRule[] ingressRules = NONE;
     private volatile List<AclRule> allRules = List.of();
@@ -107,6 +117,7 @@ public final class PortFilter {
         this.portName = portName;
         this.threads = threads;
         this.ct = new Conntrack(ctCapacity, CtTimeouts.DEFAULTS);
+        this.v6 = new long[4 * ctCapacity];
     }
 
     public String portName() {
@@ -171,7 +182,7 @@ public final class PortFilter {
     /** Owner thread: ends the connections {@code rule} allowed (after it was removed with {@link #setRules}). */
     public int endConnections(AclRule rule) {
         drainQueue(clock.getAsLong());
-        return ct.flushMark(ZONE, rule.serial);
+        return ct.flushMark(ZONE, rule.serial) + ct.flushMark(ZONE6, rule.serial);
     }
 
     /** Owner thread, periodically: applies queued work and expires idle connections (a slice per call). */
@@ -208,7 +219,7 @@ public final class PortFilter {
             case EthernetHeader.ETH_P_IPV4:
                 return ipv4(s, thread, owner, false, buf, l3, l3len, nowNs, a);
             case EthernetHeader.ETH_P_IPV6:
-                return ipv6(thread, false, buf, l3, l3len, a);
+                return ipv6(s, thread, owner, false, buf, l3, l3len, nowNs, a);
             default:
                 return DropReason.SG_EGRESS;
         }
@@ -225,7 +236,7 @@ public final class PortFilter {
         return switch (EthernetHeader.etherType(buf, off)) {
             case EthernetHeader.ETH_P_ARP -> null;
             case EthernetHeader.ETH_P_IPV4 -> ipv4(s, thread, owner, true, buf, l3, l3len, nowNs, null);
-            case EthernetHeader.ETH_P_IPV6 -> ipv6(thread, true, buf, l3, l3len, null);
+            case EthernetHeader.ETH_P_IPV6 -> ipv6(s, thread, owner, true, buf, l3, l3len, nowNs, null);
             default -> DropReason.SG_INGRESS;
         };
     }
@@ -301,13 +312,16 @@ public final class PortFilter {
         }
     }
 
-    private DropReason ipv6(int thread, boolean in, DirectBuffer buf, int l3, int l3len, PortAddresses a) {
+    private DropReason ipv6(Scratch s, int thread, boolean owner, boolean in, DirectBuffer buf, int l3, int l3len,
+            long nowNs, PortAddresses a) {
         DropReason deny = in ? DropReason.SG_INGRESS : DropReason.SG_EGRESS;
         if (l3len < Ipv6Header.LENGTH || Ipv6Header.version(buf, l3) != Ipv6Header.VERSION) {
             return deny;
         }
         long srcHi = Ipv6Header.srcHigh(buf, l3);
         long srcLo = Ipv6Header.srcLow(buf, l3);
+        long dstHi = Ipv6Header.dstHigh(buf, l3);
+        long dstLo = Ipv6Header.dstLow(buf, l3);
         // Skip the extension headers a first fragment or an MLD report carries; stop at a fragment header.
         int next = Ipv6Header.nextHeader(buf, l3);
         int l4 = l3 + Ipv6Header.LENGTH;
@@ -323,17 +337,19 @@ public final class PortFilter {
         int port = 0;
         int srcPort = -1;
         int type = -1;
+        int tcpFlags = 0;
         if (next == Ipv6Header.PROTO_ICMPV6) {
-            if (l4len < 4) {
+            if (l4len < 8) {
                 return deny;
             }
             type = buf.getByte(l4) & 0xff;
         } else if (next == Ipv4Header.PROTO_TCP || next == Ipv4Header.PROTO_UDP) {
-            if (l4len < UdpHeader.LENGTH) {
+            if (l4len < (next == Ipv4Header.PROTO_TCP ? TcpHeader.MIN_LENGTH : UdpHeader.LENGTH)) {
                 return deny;
             }
             srcPort = UdpHeader.srcPort(buf, l4);
             port = UdpHeader.dstPort(buf, l4);
+            tcpFlags = next == Ipv4Header.PROTO_TCP ? TcpHeader.flags(buf, l4) : 0;
         }
         boolean nd = type == 133 || type == 135 || type == 136 || (in && type == 134)
                 || type == 130 || type == 131 || type == 132 || type == 143; // RS, NS, NA, (RA in), MLD
@@ -351,9 +367,130 @@ public final class PortFilter {
                 return null;
             }
         }
-        long rHi = in ? srcHi : Ipv6Header.dstHigh(buf, l3);
-        long rLo = in ? srcLo : Ipv6Header.dstLow(buf, l3);
-        return stateless(in ? ingressRules : egressRules, thread, 6, next, port, type, 0, rHi, rLo, deny);
+        AclRule[] rules = in ? ingressRules : egressRules;
+        long rHi = in ? srcHi : dstHi;
+        long rLo = in ? srcLo : dstLo;
+        PacketTuple t = s.tuple;
+        boolean echo = type == ICMPV6_ECHO_REQUEST || type == ICMPV6_ECHO_REPLY;
+        if (next == Ipv4Header.PROTO_TCP || next == Ipv4Header.PROTO_UDP || echo) {
+            if (echo) {
+                int id = IcmpHeader.id(buf, l4);
+                tuple6(t, Ipv4Header.PROTO_ICMP, srcHi, srcLo, dstHi, dstLo, id, id, 0,
+                        type == ICMPV6_ECHO_REQUEST ? IcmpHeader.TYPE_ECHO_REQUEST : IcmpHeader.TYPE_ECHO_REPLY);
+            } else {
+                tuple6(t, next, srcHi, srcLo, dstHi, dstLo, srcPort, port, tcpFlags, -1);
+            }
+            int ref = lookup6(owner, t, srcHi, srcLo, dstHi, dstLo);
+            if (ref >= 0) {
+                if (owner) {
+                    ct.track(ref, t.tcpFlags, l3len, nowNs);
+                } else if (needsUpdate(ref, t, nowNs)) {
+                    post6(MSG_TRACK6, t, l3len, 0, srcHi, srcLo, dstHi, dstLo);
+                }
+                return null;
+            }
+            AclRule rule = match(rules, 6, next, port, type, 0, rHi, rLo);
+            if (rule == null) {
+                return deny;
+            }
+            rule.hit(thread);
+            if (owner) {
+                create6(t, rule.serial, l3len, nowNs, srcHi, srcLo, dstHi, dstLo);
+            } else {
+                post6(MSG_CREATE6, t, l3len, rule.serial, srcHi, srcLo, dstHi, dstLo);
+            }
+            return null;
+        }
+        if (next == Ipv6Header.PROTO_ICMPV6 && type >= 1 && type <= 4 && related6(owner, t, buf, l4 + 8, l4len - 8)) {
+            return null; // an error (unreachable, packet too big, time exceeded, parameter problem) about a connection
+        }
+        return stateless(rules, thread, 6, next, port, type, 0, rHi, rLo, deny);
+    }
+
+    /** Whether the IPv6 datagram quoted by an ICMPv6 error at {@code off} belongs to a tracked connection. */
+    private boolean related6(boolean owner, PacketTuple t, DirectBuffer buf, int off, int available) {
+        if (available < Ipv6Header.LENGTH + 8 || Ipv6Header.version(buf, off) != Ipv6Header.VERSION) {
+            return false;
+        }
+        long sHi = Ipv6Header.srcHigh(buf, off);
+        long sLo = Ipv6Header.srcLow(buf, off);
+        long dHi = Ipv6Header.dstHigh(buf, off);
+        long dLo = Ipv6Header.dstLow(buf, off);
+        int next = Ipv6Header.nextHeader(buf, off);
+        int l4 = off + Ipv6Header.LENGTH;
+        if (next == Ipv4Header.PROTO_TCP || next == Ipv4Header.PROTO_UDP) {
+            tuple6(t, next, sHi, sLo, dHi, dLo, UdpHeader.srcPort(buf, l4), UdpHeader.dstPort(buf, l4), 0, -1);
+        } else if (next == Ipv6Header.PROTO_ICMPV6 && ((buf.getByte(l4) & 0xff) == ICMPV6_ECHO_REQUEST
+                || (buf.getByte(l4) & 0xff) == ICMPV6_ECHO_REPLY)) {
+            int id = IcmpHeader.id(buf, l4);
+            tuple6(t, Ipv4Header.PROTO_ICMP, sHi, sLo, dHi, dLo, id, id, 0, IcmpHeader.TYPE_ECHO_REQUEST);
+        } else {
+            return false;
+        }
+        return lookup6(owner, t, sHi, sLo, dHi, dLo) >= 0;
+    }
+
+    // IPv6 connections live in the same table under their own zone, keyed by 32-bit folds of the addresses (the
+    // table's keys are IPv4-sized); the full addresses of each connection are kept beside it and every hit is
+    // verified against them, so a fold collision is a miss (the rules decide), never a false allow.
+
+    private int fold(long hi, long lo) {
+        long h = (hi ^ foldSeed) * 0x9E37_79B9_7F4A_7C15L + lo * 0xC2B2_AE3D_27D4_EB4FL;
+        h ^= h >>> 31;
+        return (int) (h ^ h >>> 32);
+    }
+
+    private void tuple6(PacketTuple t, int proto, long sHi, long sLo, long dHi, long dLo, int srcPort, int dstPort,
+            int tcpFlags, int icmpType) {
+        t.proto = proto;
+        t.src = fold(sHi, sLo);
+        t.dst = fold(dHi, dLo);
+        t.srcPort = srcPort;
+        t.dstPort = dstPort;
+        t.tcpFlags = tcpFlags;
+        t.icmpType = icmpType;
+    }
+
+    private int lookup6(boolean owner, PacketTuple t, long sHi, long sLo, long dHi, long dLo) {
+        int ref = owner ? ct.lookup(ZONE6, t)
+                : ct.lookupConcurrent(ZONE6, t.proto, t.src, t.dst, t.srcPort, t.dstPort);
+        if (ref < 0) {
+            return ref;
+        }
+        int b = 4 * Conntrack.connection(ref);
+        boolean same = Conntrack.direction(ref) == Conntrack.ORIGINAL
+                ? v6[b] == sHi && v6[b + 1] == sLo && v6[b + 2] == dHi && v6[b + 3] == dLo
+                : v6[b] == dHi && v6[b + 1] == dLo && v6[b + 2] == sHi && v6[b + 3] == sLo;
+        return same ? ref : Conntrack.MISS;
+    }
+
+    /** Owner thread: {@link #create} for IPv6. */
+    private void create6(PacketTuple t, int serial, int bytes, long nowNs, long sHi, long sLo, long dHi, long dLo) {
+        int ref = ct.create(ZONE6, t, t.src, t.dst, t.srcPort, t.dstPort, nowNs);
+        if (ref >= 0) {
+            int b = 4 * Conntrack.connection(ref);
+            v6[b] = sHi;
+            v6[b + 1] = sLo;
+            v6[b + 2] = dHi;
+            v6[b + 3] = dLo;
+            ct.setMark(ref, serial);
+            ct.track(ref, t.tcpFlags, bytes, nowNs);
+        }
+    }
+
+    private void post6(int type, PacketTuple t, int bytes, int serial, long sHi, long sLo, long dHi, long dLo) {
+        MutableDirectBuffer b = queue.buffer();
+        int i = queue.tryClaim(type, MSG6_LENGTH);
+        if (i <= 0) {
+            queueFull.incrementAndGet();
+            return;
+        }
+        write(b, i, t, bytes, serial);
+        b.putLong(i + MSG_LENGTH, sHi);
+        b.putLong(i + MSG_LENGTH + 8, sLo);
+        b.putLong(i + MSG_LENGTH + 16, dHi);
+        b.putLong(i + MSG_LENGTH + 24, dLo);
+        commit(i);
     }
 
     private static DropReason stateless(AclRule[] rules, int thread, int family, int proto, int port, int type,
@@ -409,6 +546,11 @@ public final class PortFilter {
             queueFull.incrementAndGet();
             return;
         }
+        write(b, i, t, bytes, serial);
+        commit(i);
+    }
+
+    private static void write(MutableDirectBuffer b, int i, PacketTuple t, int bytes, int serial) {
         b.putInt(i, t.proto);
         b.putInt(i + 4, t.src);
         b.putInt(i + 8, t.dst);
@@ -417,6 +559,9 @@ public final class PortFilter {
         b.putInt(i + 20, t.icmpType);
         b.putInt(i + 24, bytes);
         b.putInt(i + 28, serial);
+    }
+
+    private void commit(int i) {
         queue.commit(i);
         if (!drainScheduled.get() && drainScheduled.compareAndSet(false, true)) {
             ownerExecutor.execute(drainTask);
@@ -453,6 +598,19 @@ public final class PortFilter {
             t.icmpType = b.getInt(i + 20);
             int bytes = b.getInt(i + 24);
             int serial = b.getInt(i + 28);
+            if (type == MSG_CREATE6 || type == MSG_TRACK6) {
+                long sHi = b.getLong(i + MSG_LENGTH);
+                long sLo = b.getLong(i + MSG_LENGTH + 8);
+                long dHi = b.getLong(i + MSG_LENGTH + 16);
+                long dLo = b.getLong(i + MSG_LENGTH + 24);
+                int ref = lookup6(true, t, sHi, sLo, dHi, dLo);
+                if (ref >= 0) {
+                    ct.track(ref, t.tcpFlags, bytes, nowNs);
+                } else if (type == MSG_CREATE6 && hasRule(serial)) {
+                    create6(t, serial, bytes, nowNs, sHi, sLo, dHi, dLo);
+                }
+                return;
+            }
             int ref = ct.lookup(ZONE, t);
             if (ref >= 0) {
                 ct.track(ref, t.tcpFlags, bytes, nowNs);

@@ -257,7 +257,7 @@ class AclVerdictProperties {
     }
 
     /**
-     * Stateful: with only the default group, every IPv4 TCP/UDP/echo connection A opens gets its replies (even when
+     * Stateful: with only the default group, every TCP/UDP/echo connection A opens (IPv4 or IPv6) gets its replies (even when
      * the reply is decided on another thread than the filter's owner), while the same packets unsolicited do not
      * pass; deleting the egress rule and ending its connections stops the replies.
      */
@@ -268,11 +268,12 @@ class AclVerdictProperties {
         List<PacketSpec> replySpecs = new ArrayList<>();
         for (int i = 0; i < packets.size(); i++) {
             PacketSpec p = packets.get(i);
-            if (p.family() != 4 || p.proto() == 47 || (p.proto() == Packets.ICMP && p.icmpType() != 8)) {
+            if (p.proto() == 47) {
                 continue;
             }
             int port = 20000 + i;
-            PacketSpec out = new PacketSpec(false, 4, p.proto(), p.remote(), p.dstPort(), 8, false);
+            PacketSpec out = new PacketSpec(false, p.family(), p.proto(), p.remote(), p.dstPort(), p.family() == 4 ? 8
+                    : 128, false);
             // The unsolicited "reply" first: denied.
             byte[] reply = reply(out, port);
             w.send(w.other, w.b, reply);
@@ -284,8 +285,10 @@ class AclVerdictProperties {
             replySpecs.add(out);
         }
         AclRule v4 = w.filter.rules().get(0);
-        w.filter.setRules(w.filter.rules().subList(1, 2));
+        AclRule v6 = w.filter.rules().get(1);
+        w.filter.setRules(List.of());
         w.filter.endConnections(v4);
+        w.filter.endConnections(v6);
         for (int i = 0; i < replies.size(); i++) {
             w.send(w.other, w.b, replies.get(i));
             assertEquals(0, w.a.drain().size(), "reply after the rule was deleted: " + replySpecs.get(i));
@@ -293,6 +296,13 @@ class AclVerdictProperties {
     }
 
     static byte[] reply(PacketSpec out, int srcPort) {
+        if (out.family() == 6) {
+            long[] local = V6[0];
+            long[] remote = V6[out.remote() % V6.length];
+            int proto = out.proto() == Packets.ICMP ? Packets.ICMPV6 : out.proto();
+            return Packets.ipv6(MA, MB, remote[0], remote[1], local[0], local[1], proto, proto == Packets.ICMPV6
+                    ? srcPort : out.dstPort(), srcPort, 129, Packets.SYN | Packets.ACK);
+        }
         int local = V4[0];
         int remote = V4[out.remote()];
         return switch (out.proto()) {

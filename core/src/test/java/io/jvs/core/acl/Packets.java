@@ -60,18 +60,23 @@ final class Packets {
         return b.array();
     }
 
-    /** IPv6 with a TCP/UDP header (ports) or an ICMPv6 header (type). */
+    /** IPv6 with a TCP/UDP header (ports) or an ICMPv6 header (type; srcPort is the echo identifier). */
     static byte[] ipv6(long dstMac, long srcMac, long srcHi, long srcLo, long dstHi, long dstLo, int proto,
             int srcPort, int dstPort, int icmpType) {
+        return ipv6(dstMac, srcMac, srcHi, srcLo, dstHi, dstLo, proto, srcPort, dstPort, icmpType, SYN);
+    }
+
+    static byte[] ipv6(long dstMac, long srcMac, long srcHi, long srcLo, long dstHi, long dstLo, int proto,
+            int srcPort, int dstPort, int icmpType, int tcpFlags) {
         int l4 = proto == TCP ? 20 : 8;
         ByteBuffer b = eth(14 + 40 + l4, dstMac, srcMac, 0x86dd);
         b.putInt(0x6000_0000).putShort((short) l4).put((byte) proto).put((byte) 64);
         b.putLong(srcHi).putLong(srcLo).putLong(dstHi).putLong(dstLo);
         if (proto == ICMPV6) {
-            b.put((byte) icmpType).put((byte) 0).putShort((short) 0).putInt(0);
+            b.put((byte) icmpType).put((byte) 0).putShort((short) 0).putShort((short) srcPort).putShort((short) 1);
         } else if (proto == TCP) {
             b.putShort((short) srcPort).putShort((short) dstPort).putInt(1).putInt(0).put((byte) 0x50)
-                    .put((byte) SYN).putShort((short) 65535).putInt(0);
+                    .put((byte) tcpFlags).putShort((short) 65535).putInt(0);
         } else {
             b.putShort((short) srcPort).putShort((short) dstPort).putShort((short) 8).putShort((short) 0);
         }

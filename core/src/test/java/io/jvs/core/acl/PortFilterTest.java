@@ -175,6 +175,39 @@ class PortFilterTest {
         assertEquals(1, delivered(b));
     }
 
+    static final long V6 = 0xfd00_0000_0000_0000L;
+
+    @Test
+    void ipv6ConnectionsAreTrackedAndVerifiedByTheirFullAddresses() {
+        // Out from A, the reply back (decided on another thread), the same packet unsolicited from elsewhere not.
+        send(fwd0, a, Packets.ipv6(MB, MA, V6, 1, V6, 2, Packets.TCP, 40000, 443, 0, SYN));
+        assertEquals(1, delivered(b));
+        send(fwd1, b, Packets.ipv6(MA, MB, V6, 2, V6, 1, Packets.TCP, 443, 40000, 0, SYN | ACK));
+        assertEquals(1, delivered(a));
+        send(fwd1, b, Packets.ipv6(MA, MB, V6, 3, V6, 1, Packets.TCP, 443, 40000, 0, SYN | ACK));
+        assertEquals(0, delivered(a), "another source, same ports");
+        send(fwd1, b, Packets.ipv6(MA, MB, V6 | 1, 2, V6, 1, Packets.TCP, 443, 40000, 0, SYN | ACK));
+        assertEquals(0, delivered(a), "another source prefix, same ports");
+        // ICMPv6 echo: out and back; in only with a rule, created through the owner's queue.
+        send(fwd0, a, Packets.ipv6(MB, MA, V6, 1, V6, 2, Packets.ICMPV6, 77, 0, 128));
+        assertEquals(1, delivered(b));
+        send(fwd1, b, Packets.ipv6(MA, MB, V6, 2, V6, 1, Packets.ICMPV6, 77, 0, 129));
+        assertEquals(1, delivered(a));
+        send(fwd1, b, Packets.ipv6(MA, MB, V6, 2, V6, 1, Packets.ICMPV6, 78, 0, 128));
+        assertEquals(0, delivered(a));
+        rules("ingress ethertype=ipv6 proto=tcp port=22 remote=fd00::/64 id=ssh6");
+        send(fwd1, b, Packets.ipv6(MA, MB, V6, 2, V6, 1, Packets.TCP, 50000, 22, 0, SYN));
+        assertEquals(1, delivered(a));
+        send(fwd0, a, Packets.ipv6(MB, MA, V6, 1, V6, 2, Packets.TCP, 22, 50000, 0, SYN | ACK)); // drains the queue
+        assertEquals(1, delivered(b));
+        assertEquals(3, filter.conntrack().size());
+        AclRule ssh6 = filter.rules().get(2);
+        filter.setRules(filter.rules().subList(0, 2));
+        assertEquals(1, filter.endConnections(ssh6));
+        send(fwd1, b, Packets.ipv6(MA, MB, V6, 2, V6, 1, Packets.TCP, 50000, 22, 0, ACK));
+        assertEquals(0, delivered(a));
+    }
+
     @Test
     void otherProtocolsAreMatchedStatelesslyAndSecurityOffFiltersNothing() {
         send(fwd1, b, Packets.ipProto(MA, MB, IB, IA, 47));

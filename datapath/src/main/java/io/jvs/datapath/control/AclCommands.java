@@ -153,7 +153,7 @@ final class AclCommands {
         sb.append("port ").append(pc.name()).append(": security=").append(pc.securityOn() ? "on" : "off")
                 .append(" allowed=").append(pc.allowed() == null ? "any" : pc.allowed()).append('\n');
         sb.append("defaults: ingress denied, egress denied unless a rule allows; replies and related ICMP errors of "
-                + "allowed IPv4 connections allowed both ways (conntrack); ARP, IPv6 ND/MLD, DHCP requests out and "
+                + "allowed connections allowed both ways (conntrack); ARP, IPv6 ND/MLD, DHCP requests out and "
                 + "DHCP replies in allowed; DHCP server replies from this port dropped\n");
         sb.append("rules:\n");
         List<AclRule> rules = currentRules(pc);
