@@ -161,6 +161,67 @@ class SecurityGroupTest {
         connects(b, a, 80, "web-on-a");
     }
 
+    /** IPv6 on in the VM's namespace, with a global address (no DAD wait). */
+    private static void ipv6(Lab.Host h, String address) {
+        Sh.inNs(h.ns(), "sysctl", "-q", "-w", "net.ipv6.conf.all.disable_ipv6=0", "net.ipv6.conf.default.disable_ipv6=0",
+                "net.ipv6.conf." + h.dev() + ".disable_ipv6=0").check();
+        Sh.inNs(h.ns(), "ip", "-6", "addr", "add", address + "/64", "dev", h.dev(), "nodad").check();
+    }
+
+    private Sh.Result connect6(Lab.Host from, String bind, String to, int port) {
+        return Sh.run(Duration.ofSeconds(20), Map.of(), List.of("ip", "netns", "exec", from.ns(), "socat", "-u", "-T",
+                "3", "TCP6:[" + to + "]:" + port + ",connect-timeout=3" + (bind == null ? "" : ",bind=[" + bind + "]"),
+                "STDOUT"));
+    }
+
+    private void listen6(Lab.Host h, String address, int port, String reply) {
+        Path log = lab.tempDir().resolve("socat6-" + port + ".log");
+        Process p = lab.backgroundInNs(h.ns(), log, "socat", "TCP6-LISTEN:" + port + ",bind=[" + address
+                + "],reuseaddr,fork", "SYSTEM:echo " + reply);
+        await("socat listening on [" + address + "]:" + port, () -> {
+            assertTrue(p.isAlive(), "socat exited:\n" + read(log));
+            return !Sh.inNs(h.ns(), "ss", "-Hltn", "sport = :" + port).out().isBlank();
+        });
+    }
+
+    /** IPv6: stateful rules and port security as for IPv4, with neighbour discovery through the filter. */
+    @Test
+    void ipv6StatefulRulesAndPortSecurity() {
+        JvsDaemon jvs = lab.daemon();
+        jvs.ok("add-br", BR);
+        Lab.Host a = vm(jvs, "10.0.0.1/24", "02:00:00:00:00:a1");
+        Lab.Host b = vm(jvs, "10.0.0.2/24", "02:00:00:00:00:b2");
+        jvs.ok("set", "port", a.port(), "security=on", "allowed=02:00:00:00:00:a1,10.0.0.1,fd00::1");
+        jvs.ok("acl/add", a.port(), "ingress", "ethertype=ipv6", "proto=tcp", "port=22", "remote=fd00::/64",
+                "id=ssh6");
+        ipv6(a, "fd00::1");
+        ipv6(b, "fd00::2");
+        listen6(a, "fd00::1", 22, "ssh6-on-a");
+        listen6(a, "fd00::1", 80, "web6-on-a");
+        listen6(b, "fd00::2", 80, "web6-on-b");
+
+        Sh.Result r = connect6(b, null, "fd00::1", 22);
+        assertEquals(0, r.exit(), "B -> [fd00::1]:22 must connect:\n" + r);
+        assertEquals("ssh6-on-a", r.out().strip());
+        r = connect6(b, null, "fd00::1", 80);
+        assertNotEquals(0, r.exit(), "B -> [fd00::1]:80 must not connect:\n" + r);
+        r = connect6(a, null, "fd00::2", 80); // out by the default rule, back through conntrack
+        assertEquals(0, r.exit(), "A -> [fd00::2]:80 must connect:\n" + r);
+        assertEquals("web6-on-b", r.out().strip());
+        Sh.Result ping = Sh.inNs(b.ns(), "ping", "-6", "-n", "-c", "2", "-i", "0.2", "-W", "1", "fd00::1");
+        assertNotEquals(0, ping.exit(), "no ICMPv6 rule yet:\n" + ping);
+        jvs.ok("acl/add", a.port(), "ingress", "ethertype=ipv6", "proto=icmp", "icmp_type=128");
+        Sh.inNs(b.ns(), "ping", "-6", "-n", "-c", "3", "-i", "0.2", "-w", "5", "fd00::1").check();
+
+        // A source address A may not use.
+        Sh.inNs(a.ns(), "ip", "-6", "addr", "add", "fd00::9/64", "dev", a.dev(), "nodad").check();
+        long before = drops(jvs, a, "spoofed_ip");
+        r = connect6(a, "fd00::9", "fd00::2", 80);
+        assertNotEquals(0, r.exit(), "from fd00::9 nothing may leave:\n" + r);
+        assertTrue(drops(jvs, a, "spoofed_ip") > before, "counted as spoofed_ip");
+        System.out.println("[jvs-tests] acl/show (IPv6):\n" + jvs.ok("acl/show", a.port()).out());
+    }
+
     /** Bad security commands: exit 1, one stderr line naming the problem, the db and acl/show unchanged. */
     @Test
     void badSecurityCommandsChangeNothing() throws IOException {

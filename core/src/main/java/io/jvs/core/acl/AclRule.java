@@ -253,17 +253,43 @@ public final class AclRule {
         return parse(List.of(text.trim().split("\\s+")), "rule", threads);
     }
 
+    /** RFC 5952 text: lower case, no leading zeros, the longest run (of two or more) of zero groups as "::". */
     static String formatV6(long hi, long lo) {
-        byte[] a = new byte[16];
+        int[] g = new int[8];
+        for (int i = 0; i < 4; i++) {
+            g[i] = (int) (hi >>> (48 - 16 * i)) & 0xffff;
+            g[4 + i] = (int) (lo >>> (48 - 16 * i)) & 0xffff;
+        }
+        int bestStart = -1;
+        int bestLen = 1;
+        for (int i = 0; i < 8; ) {
+            if (g[i] != 0) {
+                i++;
+                continue;
+            }
+            int j = i;
+            while (j < 8 && g[j] == 0) {
+                j++;
+            }
+            if (j - i > bestLen) {
+                bestStart = i;
+                bestLen = j - i;
+            }
+            i = j;
+        }
+        StringBuilder b = new StringBuilder();
         for (int i = 0; i < 8; i++) {
-            a[i] = (byte) (hi >>> (56 - 8 * i));
-            a[8 + i] = (byte) (lo >>> (56 - 8 * i));
+            if (i == bestStart) {
+                b.append("::");
+                i += bestLen - 1;
+                continue;
+            }
+            if (b.length() > 0 && b.charAt(b.length() - 1) != ':') {
+                b.append(':');
+            }
+            b.append(Integer.toHexString(g[i]));
         }
-        try {
-            return InetAddress.getByAddress(a).getHostAddress();
-        } catch (java.net.UnknownHostException e) {
-            throw new IllegalStateException(e);
-        }
+        return b.toString();
     }
 
     static int mask4(int len) {

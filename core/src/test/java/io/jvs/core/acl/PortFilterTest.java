@@ -224,8 +224,13 @@ class PortFilterTest {
     void rulesParseToTheirCanonicalForm() {
         assertEquals("ingress ethertype=ipv4 proto=tcp port=22 remote=10.0.0.0/24 id=ssh",
                 AclRule.parse("ingress proto=tcp port=22 remote=10.0.0.9/24 id=ssh", 1).toString());
-        assertEquals("egress ethertype=ipv6 proto=icmp icmp_type=128 remote=fd00:0:0:0:0:0:0:0/8 id=x",
+        assertEquals("egress ethertype=ipv6 proto=icmp icmp_type=128 remote=fd00::/8 id=x",
                 AclRule.parse("egress proto=icmp remote=fd12::/8 icmp_type=128 ethertype=ipv6 id=x", 1).toString());
+        assertEquals("::", AclRule.formatV6(0, 0));
+        assertEquals("fd00::1", AclRule.formatV6(0xfd00_0000_0000_0000L, 1));
+        assertEquals("2001:db8:0:1:1:1:1:1", AclRule.formatV6(0x2001_0db8_0000_0001L, 0x0001_0001_0001_0001L));
+        assertEquals("1:0:0:2::3", AclRule.formatV6(0x0001_0000_0000_0002L, 0x0000_0000_0000_0003L));
+        assertEquals("fe80::ff:fe00:a", AclRule.formatV6(0xfe80_0000_0000_0000L, 0x0000_00ff_fe00_000aL));
         AclRule r = AclRule.parse("ingress proto=udp port=1000-2000", 1);
         assertEquals(r.toString(), AclRule.parse(r.toString(), 1).toString());
     }
