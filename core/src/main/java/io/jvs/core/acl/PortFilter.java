@@ -356,8 +356,12 @@ public final class PortFilter {
         if (a != null && !a.hasV6(srcHi, srcLo) && !(srcHi == 0 && srcLo == 0 && nd)) {
             return DropReason.SPOOFED_IP; // :: only for duplicate address detection and MLD
         }
+        if (!in && type == 134) {
+            return DropReason.ROUTER_ADVERT; // a VM is no router (Neutron drops its RAs)
+        }
         if (nd) {
-            return null;
+            return !in && a != null && (type == 135 || type == 136) && !ndOwn(buf, l4, l4len, type, a)
+                    ? DropReason.SPOOFED_ND : null;
         }
         if (next == Ipv4Header.PROTO_UDP) {
             if (!in && srcPort == DHCP6_SERVER && port == DHCP6_CLIENT) {
@@ -405,6 +409,33 @@ public final class PortFilter {
             return null; // an error (unreachable, packet too big, time exceeded, parameter problem) about a connection
         }
         return stateless(rules, thread, 6, next, port, type, 0, rHi, rLo, deny);
+    }
+
+    /**
+     * Port security for neighbour discovery from the VM (the ARP of IPv6): an advertisement's target must be one of
+     * the port's addresses, and a link-layer address option (source in a solicitation, target in an advertisement)
+     * must carry the port's MAC.
+     */
+    private static boolean ndOwn(DirectBuffer buf, int l4, int l4len, int type, PortAddresses a) {
+        if (l4len < 24) {
+            return false;
+        }
+        if (type == 136 && !a.hasV6(buf.getLong(l4 + 8, java.nio.ByteOrder.BIG_ENDIAN),
+                buf.getLong(l4 + 16, java.nio.ByteOrder.BIG_ENDIAN))) {
+            return false;
+        }
+        for (int o = l4 + 24; o + 8 <= l4 + l4len; ) {
+            int optType = buf.getByte(o) & 0xff;
+            int optLen = (buf.getByte(o + 1) & 0xff) * 8;
+            if (optLen == 0) {
+                return false; // RFC 4861: a zero-length option is invalid
+            }
+            if ((optType == 1 || optType == 2) && MacAddress.read(buf, o + 2) != a.mac) {
+                return false;
+            }
+            o += optLen;
+        }
+        return true;
     }
 
     /** Whether the IPv6 datagram quoted by an ICMPv6 error at {@code off} belongs to a tracked connection. */

@@ -68,7 +68,11 @@ public enum DropReason {
     /** Port security: an ARP packet whose sender MAC or IP is not the port's. */
     SPOOFED_ARP,
     /** Port security: a DHCP (or DHCPv6) server reply sent by the VM. */
-    DHCP_SERVER;
+    DHCP_SERVER,
+    /** Port security: an IPv6 neighbour advertisement for an address the port may not use, or with another MAC. */
+    SPOOFED_ND,
+    /** Security groups: an IPv6 router advertisement sent by the VM. */
+    ROUTER_ADVERT;
 
     public static final int COUNT = values().length;
     private static final DropReason[] VALUES = values();

@@ -83,6 +83,19 @@ final class Packets {
         return b.array();
     }
 
+    /** An ICMPv6 neighbour solicitation (135) or advertisement (136) for target, with a link-layer option. */
+    static byte[] nd(long dstMac, long srcMac, long srcHi, long srcLo, int type, long targetHi, long targetLo,
+            long optionMac) {
+        ByteBuffer b = eth(14 + 40 + 32, dstMac, srcMac, 0x86dd);
+        b.putInt(0x6000_0000).putShort((short) 32).put((byte) ICMPV6).put((byte) 255);
+        b.putLong(srcHi).putLong(srcLo).putLong(0xff02_0000_0000_0000L).putLong(1);
+        b.put((byte) type).put((byte) 0).putShort((short) 0).putInt(type == 136 ? 0x6000_0000 : 0);
+        b.putLong(targetHi).putLong(targetLo);
+        b.put((byte) (type == 136 ? 2 : 1)).put((byte) 1);
+        b.putShort((short) (optionMac >>> 32)).putInt((int) optionMac);
+        return b.array();
+    }
+
     static int ip(int a, int b, int c, int d) {
         return a << 24 | b << 16 | c << 8 | d;
     }

@@ -170,9 +170,20 @@ class PortFilterTest {
         send(fwd0, a, Packets.ipv6(MB, MA, 0xfd00_0000_0000_0000L, 9, 0xfd00_0000_0000_0000L, 2, Packets.UDP, 5, 6, 0));
         assertEquals(2, a.counters().drops(DropReason.SPOOFED_IP));
         // Link-local from the MAC (EUI-64: 0000:00ff:fe00:000a with the U/L bit flipped).
-        send(fwd0, a, Packets.ipv6(MB, MA, 0xfe80_0000_0000_0000L, 0x0000_00ff_fe00_000aL, 0xfe80_0000_0000_0000L, 2,
-                Packets.ICMPV6, 0, 0, 135));
+        send(fwd0, a, Packets.nd(MB, MA, 0xfe80_0000_0000_0000L, 0x0000_00ff_fe00_000aL, 135,
+                0xfd00_0000_0000_0000L, 2, MA));
         assertEquals(1, delivered(b));
+        // Neighbour discovery: its own target and MAC pass; another's target or another MAC in the option do not.
+        send(fwd0, a, Packets.nd(MB, MA, 0xfd00_0000_0000_0000L, 1, 136, 0xfd00_0000_0000_0000L, 1, MA));
+        assertEquals(1, delivered(b));
+        send(fwd0, a, Packets.nd(MB, MA, 0xfd00_0000_0000_0000L, 1, 136, 0xfd00_0000_0000_0000L, 2, MA));
+        send(fwd0, a, Packets.nd(MB, MA, 0xfd00_0000_0000_0000L, 1, 135, 0xfd00_0000_0000_0000L, 2, MX));
+        assertEquals(2, a.counters().drops(DropReason.SPOOFED_ND));
+        send(fwd0, a, Packets.nd(MB, MA, 0xfd00_0000_0000_0000L, 1, 135, 0xfd00_0000_0000_0000L, 2, MA));
+        assertEquals(1, delivered(b), "a solicitation for someone else's address is fine");
+        send(fwd0, a, Packets.ipv6(MB, MA, 0xfe80_0000_0000_0000L, 0x0000_00ff_fe00_000aL, 0xff02_0000_0000_0000L, 1,
+                Packets.ICMPV6, 0, 0, 134));
+        assertEquals(1, a.counters().drops(DropReason.ROUTER_ADVERT));
     }
 
     static final long V6 = 0xfd00_0000_0000_0000L;
