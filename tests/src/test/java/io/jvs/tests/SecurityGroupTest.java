@@ -100,8 +100,8 @@ class SecurityGroupTest {
     }
 
     @Test
-    void statefulRulesDefaultGroupAndRuleChanges() {
-        JvsDaemon jvs = lab.daemon();
+    void statefulRulesDefaultGroupAndRuleChanges() throws Exception {
+        JvsDaemon jvs = lab.daemon("--metrics", "127.0.0.1:0");
         jvs.ok("add-br", BR);
         Lab.Host a = vm(jvs, "10.0.0.1/24", "02:00:00:00:00:a1");
         Lab.Host b = vm(jvs, "10.0.0.2/24", "02:00:00:00:00:b2");
@@ -131,6 +131,15 @@ class SecurityGroupTest {
         assertTrue(hits(show, "ssh") >= 1, show);
         assertTrue(hits(show, icmpId) >= 1, show);
         assertTrue(hits(show, "default-egress-ipv4") >= 1, show);
+        // The same counters on the metrics endpoint (and the drop reasons with them).
+        String text = java.net.http.HttpClient.newHttpClient().send(java.net.http.HttpRequest.newBuilder(
+                java.net.URI.create("http://" + jvs.metricsAddress() + "/metrics")).build(),
+                java.net.http.HttpResponse.BodyHandlers.ofString()).body();
+        MetricsText metrics = MetricsText.parse(text);
+        assertEquals((double) hits(show, "ssh"), metrics.value("jvs_acl_rule_hits_total", "bridge", BR, "port",
+                a.port(), "rule", "ssh"));
+        assertTrue(metrics.value("jvs_acl_connections", "bridge", BR, "port", a.port()) >= 1);
+        assertTrue(metrics.value("jvs_port_drops_total", "bridge", BR, "port", a.port(), "reason", "sg_ingress") > 0);
 
         // Rule changes while traffic flows: one ping process is one ICMP connection; deleting the rule that
         // allowed it ends it at once, adding it back lets the same ping through again.
