@@ -22,6 +22,10 @@ import org.agrona.concurrent.UnsafeBuffer;
  * writable bytes before the header. Inside, the frame is kept untagged (its VLAN travels beside it); on output the
  * tag is pushed by moving the two MAC addresses 4 bytes into the headroom, and a fresh virtio header is written in
  * front of whichever form goes out.
+ *
+ * <p>Security groups: a port with a {@link PortFilter} has it asked once per frame and direction, outside the flow
+ * cache (which keeps caching the L2 decision only): {@code egress} for a frame received on it, before MAC learning,
+ * and {@code ingress} for each frame about to be sent to it, before tagging or segmentation.
  */
 public final class Forwarder {
     /** Bytes a receive buffer must leave before the virtio header: room for one VLAN tag and a virtio header. */
