@@ -7,6 +7,7 @@ import io.jvs.core.bridge.Forwarder;
 import io.jvs.core.bridge.VlanConfig;
 import io.jvs.core.packet.GsoSegmenter;
 import io.jvs.core.packet.SegmentSink;
+import io.jvs.core.packet.TcpCoalescer;
 import io.jvs.core.packet.TcpHeader;
 import io.jvs.core.packet.VirtioNetHeader;
 
@@ -28,6 +29,9 @@ import org.openjdk.jmh.annotations.Warmup;
  *
  * <ul>
  * <li>{@code segmentTcp64k}: {@link GsoSegmenter#segment} alone, to a sink that only sums the segment lengths.
+ * <li>{@code coalesceTcp64k}: the reverse, what a TAP output does with the 46 segments arriving one by one (a
+ * tunnel's receive side): {@link TcpCoalescer#offer} for each (checksum verified, payload appended), then one flush
+ * that builds the super-frame's headers, to a sink that only counts.
  * <li>{@code forwardTcp64k}: the same frame through {@link Forwarder#receive} (flow cache hit) from an access port to
  * a host on a port that takes no offloads, so the forwarder segments it and transmits 46 frames. The input is only
  * read, so nothing is restored between ops.
@@ -51,6 +55,11 @@ public class GsoBench {
     private final GsoSegmenter segmenter = new GsoSegmenter(65535);
     private long segmentBytes;
     private final SegmentSink sink = (b, off, len) -> segmentBytes += len;
+    private final UnsafeBuffer segments = new UnsafeBuffer(ByteBuffer.allocateDirect(SEGMENTS * 2048));
+    private final int[] segmentLengths = new int[SEGMENTS];
+    private int stored;
+    private long coalesced;
+    private final TcpCoalescer coalescer = new TcpCoalescer((b, off, len, n, bytes) -> coalesced += n);
     private TestSwitch sw;
     private Forwarder forwarder;
 
@@ -66,6 +75,13 @@ public class GsoBench {
         VirtioNetHeader.setCsumOffset(buf, vnetOff, TcpHeader.CHECKSUM_OFFSET);
 
         TestSwitch.check(segmentTcp64k() == SEGMENTS, "segmentTcp64k makes " + SEGMENTS + " segments");
+        // Keep the segments (full checksums) for coalesceTcp64k, each in a 2 KiB slot.
+        segmenter.segment(buf, frameOff, ChecksumBench.MAX_FRAME, VirtioNetHeader.GSO_TCPV4, GSO_SIZE,
+                (b, off, len) -> {
+                    segments.putBytes(stored * 2048, b, off, len);
+                    segmentLengths[stored++] = len;
+                });
+        TestSwitch.check(coalesceTcp64k() == SEGMENTS, "coalesceTcp64k merges all " + SEGMENTS + " segments");
 
         VlanConfig access = VlanConfig.access(10);
         sw = new TestSwitch(access, access, access);
@@ -85,6 +101,16 @@ public class GsoBench {
     @Benchmark
     public int segmentTcp64k() {
         return segmenter.segment(buf, frameOff, ChecksumBench.MAX_FRAME, VirtioNetHeader.GSO_TCPV4, GSO_SIZE, sink);
+    }
+
+    @Benchmark
+    public long coalesceTcp64k() {
+        long before = coalesced;
+        for (int i = 0; i < SEGMENTS; i++) {
+            coalescer.offer(segments, i * 2048, segmentLengths[i]);
+        }
+        coalescer.flush();
+        return coalesced - before;
     }
 
     @Benchmark

@@ -328,8 +328,11 @@ public final class AclRule {
         return true;
     }
 
+    /** Counts a hit on forwarding thread {@code thread}; a negative thread (a trace) counts nothing. */
     void hit(int thread) {
-        hits[thread * 8]++;
+        if (thread >= 0) {
+            hits[thread * 8]++;
+        }
     }
 
     /** New connections (or untracked packets) this rule allowed, over all threads. */

@@ -85,6 +85,11 @@ public final class PortFilter {
     public static final class Scratch {
         final PacketTuple tuple = new PacketTuple();
         final PacketTuple embedded = new PacketTuple();
+        /**
+         * A trace ({@code jvs trace}): the verdict is computed as for a real packet, but nothing is written: no
+         * connection created or tracked, nothing posted, no rule hit counted.
+         */
+        public boolean dryRun;
     }
 
     private static final AclRule[] NONE = new AclRule[0];
@@ -195,7 +200,8 @@ public final class PortFilter {
 
     /** A frame received on the port (from the VM), untagged at {@code off}. Null: pass. */
     public DropReason egress(Scratch s, int thread, DirectBuffer buf, int off, int len, long nowNs) {
-        boolean owner = thread == ownerThread;
+        boolean owner = !s.dryRun && thread == ownerThread;
+        thread = s.dryRun ? -1 : thread; // -1: count no hit, post nothing
         if (owner) {
             drainQueue(nowNs);
         }
@@ -227,7 +233,8 @@ public final class PortFilter {
 
     /** A frame the bridge is about to send to the port (to the VM), untagged at {@code off}. Null: pass. */
     public DropReason ingress(Scratch s, int thread, DirectBuffer buf, int off, int len, long nowNs) {
-        boolean owner = thread == ownerThread;
+        boolean owner = !s.dryRun && thread == ownerThread;
+        thread = s.dryRun ? -1 : thread;
         if (owner) {
             drainQueue(nowNs);
         }
@@ -274,7 +281,7 @@ public final class PortFilter {
                 if (ref >= 0) {
                     if (owner) {
                         ct.track(ref, t.tcpFlags, l3len, nowNs);
-                    } else if (needsUpdate(ref, t, nowNs)) {
+                    } else if (thread >= 0 && needsUpdate(ref, t, nowNs)) {
                         post(MSG_TRACK, t, l3len, 0);
                     }
                     return null;
@@ -286,7 +293,7 @@ public final class PortFilter {
                 rule.hit(thread);
                 if (owner) {
                     create(t, rule.serial, l3len, nowNs);
-                } else {
+                } else if (thread >= 0) {
                     post(MSG_CREATE, t, l3len, rule.serial);
                 }
                 return null;
@@ -388,7 +395,7 @@ public final class PortFilter {
             if (ref >= 0) {
                 if (owner) {
                     ct.track(ref, t.tcpFlags, l3len, nowNs);
-                } else if (needsUpdate(ref, t, nowNs)) {
+                } else if (thread >= 0 && needsUpdate(ref, t, nowNs)) {
                     post6(MSG_TRACK6, t, l3len, 0, srcHi, srcLo, dstHi, dstLo);
                 }
                 return null;
@@ -400,7 +407,7 @@ public final class PortFilter {
             rule.hit(thread);
             if (owner) {
                 create6(t, rule.serial, l3len, nowNs, srcHi, srcLo, dstHi, dstLo);
-            } else {
+            } else if (thread >= 0) {
                 post6(MSG_CREATE6, t, l3len, rule.serial, srcHi, srcLo, dstHi, dstLo);
             }
             return null;

@@ -23,6 +23,7 @@ public abstract class BridgePort {
     private volatile int mtu = DEFAULT_MTU;
     private volatile String downReason = "";
     private volatile io.jvs.core.acl.PortFilter filter; // security groups and port security; null: off
+    private volatile PortCapture capture; // null unless `jvs capture` runs on this port
     Bridge bridge; // set by Bridge.addPort, before the port is published to forwarding threads
     int number = -1;
 
@@ -159,6 +160,16 @@ public abstract class BridgePort {
      */
     public void setFilter(io.jvs.core.acl.PortFilter filter) {
         this.filter = filter;
+    }
+
+    /** The running capture, or null (nearly always): one volatile read per frame is all a port pays otherwise. */
+    public final PortCapture capture() {
+        return capture;
+    }
+
+    /** Attaches or (with null) detaches a capture; control thread. */
+    public final void setCapture(PortCapture capture) {
+        this.capture = capture;
     }
 
     public final int mtu() {

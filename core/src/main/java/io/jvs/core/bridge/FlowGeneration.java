@@ -11,6 +11,7 @@ import java.util.concurrent.atomic.AtomicLong;
  */
 public final class FlowGeneration {
     private final AtomicLong value = new AtomicLong(1);
+    private final java.util.concurrent.atomic.AtomicInteger captures = new java.util.concurrent.atomic.AtomicInteger();
 
     public long get() {
         return value.get();
@@ -18,5 +19,16 @@ public final class FlowGeneration {
 
     public void bump() {
         value.incrementAndGet();
+    }
+
+    /** Whether a capture runs on some port: the flow cache is bypassed then (see {@link PortCapture}). */
+    public boolean capturing() {
+        return captures.get() > 0;
+    }
+
+    /** A capture started (+1) or ended (-1). */
+    public void captureCount(int delta) {
+        captures.addAndGet(delta);
+        bump();
     }
 }

@@ -60,6 +60,9 @@ public final class Forwarder {
     private long nowNs;
     private BridgePort inPort;
 
+    // Set only on a Forwarder made by forTrace: it reports every decision there and sends nothing.
+    private Observer observer;
+
     private final GsoSegmenter segmenter;
     private final SegmentSink emitSegment = this::emitSegment;
 
@@ -73,6 +76,50 @@ public final class Forwarder {
         this.thread = thread;
         this.segmenter = new GsoSegmenter(65535);
         this.cache = cacheEntries == 0 ? null : new FlowCache(cacheEntries);
+    }
+
+    /**
+     * What {@code jvs trace} is told of each decision, in order. A traced frame takes the real pipeline's slow path
+     * (no flow cache), learns nothing and sends nothing: outputs are reported instead.
+     */
+    public interface Observer {
+        /** The input port admitted the frame with wire VID {@code wireVid} (-1: untagged) into VLAN {@code vlan}. */
+        void admitted(BridgePort in, int wireVid, int vlan);
+
+        /** The frame (or one copy of it) was dropped here. */
+        void dropped(BridgePort port, DropReason reason);
+
+        /** The source MAC would be learned (or refreshed) in {@code vlan} on {@code port}. */
+        void learned(Bridge bridge, int vlan, long mac, BridgePort port);
+
+        /** The destination was looked up: learned on {@code port} (null: unknown, multicast or unusable: flood). */
+        void lookedUp(Bridge bridge, int vlan, long dst, BridgePort port);
+
+        /** The frame crossed a patch pair, leaving {@code from} with wire VID {@code wireVid}. */
+        void crossed(PatchPort from, PatchPort to, int wireVid);
+
+        /** The frame would be sent on {@code out} as the {@code len} bytes at {@code off} (offload metadata aside). */
+        void output(BridgePort out, UnsafeBuffer buf, int off, int len, int wireVid);
+    }
+
+    /**
+     * A Forwarder that traces: decisions go to {@code observer}; it learns nothing, sends nothing and uses no cache.
+     *
+     * @param counterRow a per-thread counter row no forwarding thread uses: what the trace counts lands there
+     *                   and is never shown (see {@link PortCounters})
+     */
+    public static Forwarder forTrace(int counterRow, Observer observer) {
+        Forwarder f = new Forwarder(counterRow, 0);
+        f.observer = observer;
+        f.filterScratch.dryRun = true; // security filters decide as usual but record no connection and no hit
+        return f;
+    }
+
+    private void countDrop(BridgePort in, DropReason reason) {
+        in.counters().drop(thread, reason);
+        if (observer != null) {
+            observer.dropped(in, reason);
+        }
     }
 
     /** This thread's flow cache, or null when it runs without one. */
@@ -95,12 +142,16 @@ public final class Forwarder {
         int frameLen = length - VNET;
         if (frameLen < EthernetHeader.LENGTH) {
             c.received(thread, Math.max(frameLen, 0));
-            c.drop(thread, DropReason.RUNT);
+            countDrop(in, DropReason.RUNT);
             return;
         }
         c.received(thread, frameLen);
+        PortCapture inCapture = in.capture();
+        if (inCapture != null) {
+            inCapture.received(buf, frameOff, frameLen, auxTci);
+        }
         if (!in.isUp()) {
-            c.drop(thread, DropReason.PORT_DOWN);
+            countDrop(in, DropReason.PORT_DOWN);
             return;
         }
         int flags = VirtioNetHeader.flags(buf, vnetOff);
@@ -119,7 +170,7 @@ public final class Forwarder {
             pcp = VlanHeader.pcp(auxTci);
         } else if (EthernetHeader.etherType(buf, frameOff) == EthernetHeader.ETH_P_8021Q) {
             if (frameLen < EthernetHeader.LENGTH + VlanHeader.LENGTH) {
-                c.drop(thread, DropReason.TRUNCATED_VLAN);
+                countDrop(in, DropReason.TRUNCATED_VLAN);
                 return;
             }
             int tci = buf.getShort(frameOff + EthernetHeader.ETHERTYPE_OFFSET + 2, java.nio.ByteOrder.BIG_ENDIAN) & 0xffff;
@@ -134,19 +185,19 @@ public final class Forwarder {
 
         if ((flags & VirtioNetHeader.FLAG_NEEDS_CSUM) != 0
                 && (csumStart < 0 || csumStart + csumOffset + 2 > frameLen)) {
-            c.drop(thread, DropReason.BAD_CSUM_OFFSET);
+            countDrop(in, DropReason.BAD_CSUM_OFFSET);
             return;
         }
         if (gsoType == VirtioNetHeader.GSO_NONE) {
             if (frameLen > in.mtu() + EthernetHeader.LENGTH) {
-                c.drop(thread, DropReason.OVERSIZE);
+                countDrop(in, DropReason.OVERSIZE);
                 return;
             }
         } else {
             // Each segment repeats the headers: headers + gso_size must fit the MTU, or every segment is too big.
             int headers = GsoSegmenter.headersLength(buf, frameOff, frameLen, gsoType);
             if (gsoSize == 0 || headers < 0 || headers - EthernetHeader.LENGTH + gsoSize > in.mtu()) {
-                c.drop(thread, DropReason.GSO_MALFORMED);
+                countDrop(in, DropReason.GSO_MALFORMED);
                 return;
             }
         }
@@ -155,7 +206,7 @@ public final class Forwarder {
         if (filter != null) {
             DropReason denied = filter.egress(filterScratch, thread, buf, frameOff, frameLen, nowNs);
             if (denied != null) {
-                c.drop(thread, denied);
+                countDrop(in, denied);
                 return;
             }
         }
@@ -165,8 +216,10 @@ public final class Forwarder {
         long dst = MacAddress.read(buf, frameOff + EthernetHeader.DST_OFFSET);
         long src = MacAddress.read(buf, frameOff + EthernetHeader.SRC_OFFSET);
         int etherType = EthernetHeader.etherType(buf, frameOff);
-        long gen = in.bridge().generation().get(); // before deciding: see FlowGeneration
-        ActionList hit = cache == null ? null : cache.lookup(in, dst, src, wireVid, etherType, gen);
+        FlowGeneration generation = in.bridge().generation();
+        long gen = generation.get(); // before deciding: see FlowGeneration
+        ActionList hit = cache == null || generation.capturing() ? null
+                : cache.lookup(in, dst, src, wireVid, etherType, gen);
         if (hit != null) {
             actions = hit;
             replay(hit, src, frameLen);
@@ -205,6 +258,10 @@ public final class Forwarder {
     }
 
     private void learn(Bridge bridge, int vlan, long src, int portNumber) {
+        if (observer != null) {
+            observer.learned(bridge, vlan, src, bridge.port(portNumber));
+            return;
+        }
         if (bridge.learn(thread, vlan, src, portNumber, nowNs)) {
             if (toWakeCount == toWake.length) {
                 bridge.wakeOwner(); // more bridges than a burst normally touches: wake at once
@@ -216,6 +273,9 @@ public final class Forwarder {
 
     private void drop(BridgePort port, DropReason reason) {
         port.counters().drop(thread, reason);
+        if (observer != null) {
+            observer.dropped(port, reason);
+        }
         actions.drop(port, reason);
     }
 
@@ -228,6 +288,9 @@ public final class Forwarder {
             drop(in, inVlan.ingressDrop(wireVid));
             return;
         }
+        if (observer != null) {
+            observer.admitted(in, wireVid, vlan);
+        }
         long src = MacAddress.read(buf, frameOff + EthernetHeader.SRC_OFFSET);
         if (MacAddress.isMulticast(src)) {
             drop(in, DropReason.MULTICAST_SRC);
@@ -237,9 +300,15 @@ public final class Forwarder {
         actions.learn(bridge, vlan, in.number);
 
         long dst = MacAddress.read(buf, frameOff + EthernetHeader.DST_OFFSET);
+        if (observer != null && MacAddress.isMulticast(dst)) {
+            observer.lookedUp(bridge, vlan, dst, null);
+        }
         if (!MacAddress.isMulticast(dst)) {
             int n = bridge.macTable().lookup(MacTable.key(vlan, dst));
             BridgePort out = n >= 0 ? bridge.port(n) : null;
+            if (observer != null) {
+                observer.lookedUp(bridge, vlan, dst, out != null && out.isUp() && out.vlan().carries(vlan) ? out : null);
+            }
             if (out != null && out.isUp() && out.vlan().carries(vlan)) {
                 if (out == in) {
                     drop(in, DropReason.DST_ON_IN_PORT);
@@ -277,6 +346,15 @@ public final class Forwarder {
             int wireLen = wireVid < 0 ? frameLen : frameLen + VlanHeader.LENGTH;
             patch.counters().sent(thread, wireLen);
             peer.counters().received(thread, wireLen);
+            if (patch.capture() != null) {
+                patch.capture().crossed(PortCapture.OUT, buf, frameOff, frameLen, wireVid, pcp);
+            }
+            if (peer.capture() != null) {
+                peer.capture().crossed(PortCapture.IN, buf, frameOff, frameLen, wireVid, pcp);
+            }
+            if (observer != null) {
+                observer.crossed(patch, peer, wireVid);
+            }
             actions.patch(patch, wireVid >= 0);
             forward(peer, buf, frameOff, frameLen, wireVid, depth + 1);
             return;
@@ -316,7 +394,7 @@ public final class Forwarder {
             }
             BridgePort out = a.outPorts[i];
             if (gsoType != VirtioNetHeader.GSO_NONE && gsoSize > out.mtu()) {
-                out.counters().drop(thread, DropReason.OVERSIZE);
+                countDrop(out, DropReason.OVERSIZE);
                 continue;
             }
             send(i, buf, frameOff, frameLen, offloaded, deferrable);
@@ -353,7 +431,7 @@ public final class Forwarder {
             if (f != null) {
                 DropReason reason = f.ingress(filterScratch, thread, buf, frameOff, frameLen, nowNs);
                 if (reason != null) {
-                    a.outPorts[i].counters().drop(thread, reason);
+                    countDrop(a.outPorts[i], reason);
                     if (denied < 0) {
                         denied = i;
                         permitted.clear();
@@ -426,8 +504,16 @@ public final class Forwarder {
         }
         PortCounters c = out.counters();
         if (!withOffloads && viewLen > out.mtu() + EthernetHeader.LENGTH + (vid < 0 ? 0 : VlanHeader.LENGTH)) {
-            c.drop(thread, DropReason.OVERSIZE);
+            countDrop(out, DropReason.OVERSIZE);
             return;
+        }
+        if (observer != null) {
+            observer.output(out, buf, viewOff, viewLen, vid);
+            return;
+        }
+        PortCapture outCapture = out.capture();
+        if (outCapture != null) {
+            outCapture.sent(buf, viewOff, viewLen);
         }
         int vnetOff = viewOff - VNET;
         VirtioNetHeader.clear(buf, vnetOff);

@@ -24,7 +24,9 @@ public final class PortCounters {
     /** @param threads how many forwarding threads may count here (thread indices 0..threads-1) */
     public PortCounters(int threads) {
         this.threads = threads;
-        this.values = new long[(threads + 1) * STRIDE];
+        // Row 0 is padding; rows 1..threads belong to the forwarding threads; one more row takes what a trace
+        // (Forwarder.forTrace with counterRow = threads) counts, and is never summed.
+        this.values = new long[(threads + 2) * STRIDE];
     }
 
     private int row(int thread) {

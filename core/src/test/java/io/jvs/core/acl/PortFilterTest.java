@@ -232,6 +232,45 @@ class PortFilterTest {
     }
 
     @Test
+    void aTraceSeesTheVerdictButRecordsNothing() {
+        rules("ingress proto=tcp port=22 id=ssh");
+        List<String> seen = new ArrayList<>();
+        Forwarder.Observer observer = new Forwarder.Observer() {
+            public void admitted(BridgePort in, int wireVid, int vlan) {
+            }
+
+            public void dropped(BridgePort port, DropReason reason) {
+                seen.add("drop " + port.name() + " " + reason.counterName());
+            }
+
+            public void learned(Bridge bridge, int vlan, long mac, BridgePort port) {
+            }
+
+            public void lookedUp(Bridge bridge, int vlan, long dst, BridgePort port) {
+            }
+
+            public void crossed(io.jvs.core.bridge.PatchPort from, io.jvs.core.bridge.PatchPort to, int wireVid) {
+            }
+
+            public void output(BridgePort out, UnsafeBuffer buf, int off, int len, int wireVid) {
+                seen.add("output " + out.name());
+            }
+        };
+        Forwarder trace = Forwarder.forTrace(2, observer);
+        send(trace, b, Packets.tcp(MA, MB, IB, IA, 40000, 22, SYN));
+        send(trace, b, Packets.tcp(MA, MB, IB, IA, 40000, 80, SYN));
+        send(trace, a, Packets.tcp(MB, MA, IA, IB, 40001, 443, SYN));
+        assertEquals(List.of("output a", "drop a sg_ingress", "output b"), seen);
+        ownerTasks.forEach(Runnable::run);
+        filter.drainQueue(0);
+        assertEquals(0, filter.conntrack().size(), "a trace opens no connection");
+        for (AclRule r : filter.rules()) {
+            assertEquals(0, r.hits(), r.id);
+        }
+        assertEquals(0, delivered(a) + delivered(b), "a trace sends nothing");
+    }
+
+    @Test
     void rulesParseToTheirCanonicalForm() {
         assertEquals("ingress ethertype=ipv4 proto=tcp port=22 remote=10.0.0.0/24 id=ssh",
                 AclRule.parse("ingress proto=tcp port=22 remote=10.0.0.9/24 id=ssh", 1).toString());

@@ -23,6 +23,9 @@ public final class Cli {
               add-br BR                      del-br BR
               add-port BR PORT [type=system|internal|tap|patch] [tag=VLAN] [trunks=V1,V2,...]
                                [netns=NS] [mac=MAC] [options:peer=PORT]
+              add-port BR PORT type=gre|vxlan options:remote_ip=IP [options:local_ip=IP]
+                               [options:key=N|flow] [options:csum=true] [options:seq=true] [options:dst_port=N]
+              add-vlan-map BR VLAN KEY       del-vlan-map BR VLAN
               del-port [BR] PORT             set port PORT tag=VLAN|trunks=V1,V2,...
               list-br                        list-ports BR
               show                           dump-ports BR
@@ -31,6 +34,14 @@ public final class Cli {
               vlog/list                      log components and their levels
               vlog/set [COMPONENT] LEVEL     LEVEL: error, warn, info, debug, off (all components if none named)
               metrics/show                   the Prometheus endpoint's URL, or off
+              add-router R                   del-router R
+              add-port BR PORT type=router options:router=R options:ip=CIDR [tag=VLAN] [mac=MAC]
+              router/add-route R PREFIX NEXTHOP              router/del-route R PREFIX
+              router/set-gateway R PORT NEXTHOP              (default route; SNAT to PORT's address)
+              router/add-fip R FLOATING_IP INTERNAL_IP       router/del-fip R FLOATING_IP
+              router/show R                  ct/show [R]                    ct/flush [R]
+              capture PORT [-w FILE.pcap] [-c COUNT] [--in|--out]
+                                             what the port receives and sends, to a pcap file or stdout
               acl/add PORT ingress|egress [ethertype=ipv4|ipv6] [proto=tcp|udp|icmp|NUMBER] [port=MIN[-MAX]]
                            [icmp_type=T] [remote=CIDR] [id=NAME]
               acl/del PORT ID                acl/show PORT
@@ -44,6 +55,25 @@ public final class Cli {
             """;
 
     private Cli() {
+    }
+
+    /** Sends one command and returns the daemon's raw reply (OK or ERROR, then the text). */
+    static String request(Path socket, List<String> argv) throws IOException {
+        try (SocketChannel ch = SocketChannel.open(StandardProtocolFamily.UNIX)) {
+            ch.connect(UnixDomainSocketAddress.of(socket));
+            ByteBuffer request = ByteBuffer.wrap(String.join("\0", argv).getBytes(StandardCharsets.UTF_8));
+            while (request.hasRemaining()) {
+                ch.write(request);
+            }
+            ch.shutdownOutput();
+            ByteArrayOutputStream bytes = new ByteArrayOutputStream();
+            ByteBuffer buf = ByteBuffer.allocate(64 << 10);
+            while (ch.read(buf) >= 0) {
+                bytes.write(buf.array(), 0, buf.position());
+                buf.clear();
+            }
+            return bytes.toString(StandardCharsets.UTF_8);
+        }
     }
 
     public static int run(List<String> args, PrintStream out, PrintStream err) {
@@ -75,21 +105,12 @@ public final class Cli {
             err.println("jvs: no daemon running (no control socket at " + socket + ")");
             return 2;
         }
+        if (argv.get(0).equals("capture")) {
+            return CaptureCli.run(socket, argv.subList(1, argv.size()), out, err);
+        }
         String reply;
-        try (SocketChannel ch = SocketChannel.open(StandardProtocolFamily.UNIX)) {
-            ch.connect(UnixDomainSocketAddress.of(socket));
-            ByteBuffer request = ByteBuffer.wrap(String.join("\0", argv).getBytes(StandardCharsets.UTF_8));
-            while (request.hasRemaining()) {
-                ch.write(request);
-            }
-            ch.shutdownOutput();
-            ByteArrayOutputStream bytes = new ByteArrayOutputStream();
-            ByteBuffer buf = ByteBuffer.allocate(64 << 10);
-            while (ch.read(buf) >= 0) {
-                bytes.write(buf.array(), 0, buf.position());
-                buf.clear();
-            }
-            reply = bytes.toString(StandardCharsets.UTF_8);
+        try {
+            reply = request(socket, argv);
         } catch (IOException e) {
             err.println("jvs: no daemon running (cannot talk to " + socket + ": " + e.getMessage() + ")");
             return 2;

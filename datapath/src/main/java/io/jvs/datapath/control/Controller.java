@@ -37,16 +37,19 @@ public final class Controller {
     private final ConfigDb db;
     private SwitchConfig config;
     private final AclCommands acl;
+    private final RouterCommands routers;
 
     public Controller(Datapath datapath, ConfigDb db, SwitchConfig config) {
         this.datapath = datapath;
         this.db = db;
         this.config = config;
         this.acl = new AclCommands(datapath, () -> this.config, this::commit);
+        this.routers = new RouterCommands(this, datapath);
     }
 
     /** Builds the datapath from the stored configuration (daemon start). Devices that are missing come up later. */
     public void restore() {
+        routers.restoreRouters(); // before the ports: router legs join their router
         for (BridgeConfig b : config.bridges()) {
             datapath.addBridge(b.name());
             b.vlanMap().forEach((vlan, key) -> datapath.setVlanKey(b.name(), vlan, key));
@@ -59,6 +62,7 @@ public final class Controller {
                 }
             }
         }
+        routers.restoreRouterState();
         Log.info("control", "restored " + config.bridges().size() + " bridge(s) from " + db.file());
     }
 
@@ -81,10 +85,20 @@ public final class Controller {
             case "fdb/flush" -> fdbFlush(args);
             case "dump-ports" -> dumpPorts(args);
             case "dpctl/show" -> dpctlShow(args);
+            case "trace" -> {
+                try {
+                    yield io.jvs.datapath.trace.PacketTrace.run(datapath, args);
+                } catch (IllegalArgumentException | IllegalStateException e) {
+                    throw new CommandException(e.getMessage());
+                }
+            }
+            case "capture/start" -> CaptureCommands.start(datapath, args);
+            case "capture/status" -> CaptureCommands.status(datapath, args);
+            case "capture/stop" -> CaptureCommands.stop(datapath, args);
             case "add-vlan-map" -> addVlanMap(args);
             case "del-vlan-map" -> delVlanMap(args);
             case "acl/add", "acl/del", "acl/show" -> acl.execute(cmd, args);
-            default -> throw new CommandException("unknown command '" + cmd + "' (try: jvs help)");
+            default -> routers.execute(cmd, args); // add-router, router/..., ct/...; refuses unknown commands
         };
     }
 
@@ -98,7 +112,7 @@ public final class Controller {
         return config.bridge(name).orElseThrow(() -> new CommandException("no bridge named " + name));
     }
 
-    private void commit(SwitchConfig next) throws CommandException {
+    void commit(SwitchConfig next) throws CommandException {
         try {
             db.save(next);
         } catch (IOException e) {
@@ -145,6 +159,9 @@ public final class Controller {
                     + "[tag=VLAN] [trunks=V1,V2,...] [netns=NS] [mac=MAC] [options:peer=PORT] "
                     + "[options:remote_ip=IP] [options:local_ip=IP] [options:key=N|flow] [options:csum=true] "
                     + "[options:seq=true] [options:dst_port=N]");
+        }
+        if (args.contains("type=" + PortConfig.ROUTER)) {
+            return routers.addPort(args);
         }
         String bridge = args.get(0);
         String name = args.get(1);

@@ -8,7 +8,8 @@ import com.fasterxml.jackson.annotation.JsonInclude;
 /**
  * One port as the db stores it and the CLI describes it. {@code tag} and {@code trunks} are exclusive; neither means
  * a trunk for every VLAN. {@code netns} and {@code mac} apply to internal ports, {@code options} holds
- * {@code peer} for patch ports and the tunnel settings ({@link TunnelOptions}) for gre and vxlan ports.
+ * {@code peer} for patch ports, the tunnel settings ({@link TunnelOptions}) for gre and vxlan ports, and
+ * {@code router} and {@code ip} (CIDR) for router legs ({@code type=router}, whose {@code mac} is always stored).
  *
  * <p>Security groups ({@link AclCommands}): {@code security} is true when filtering is on; {@code allowed} the port
  * security list {@code MAC,IP,...}; {@code acl} the rules in their canonical CLI form, null when the port never had
@@ -21,7 +22,7 @@ public record PortConfig(String name, String type, Integer tag, List<Integer> tr
         @JsonInclude(JsonInclude.Include.NON_NULL) List<String> acl) {
 
     public static final String SYSTEM = "system", INTERNAL = "internal", PATCH = "patch", GRE = "gre",
-            VXLAN = "vxlan";
+            VXLAN = "vxlan", ROUTER = "router";
 
     public PortConfig {
         trunks = trunks == null ? List.of() : List.copyOf(trunks);

@@ -93,7 +93,8 @@ final class OfflineSwitch {
         }
         String type = pc.type() == null ? PortConfig.SYSTEM : pc.type();
         BridgePort port = switch (type) {
-            case PortConfig.SYSTEM, PortConfig.INTERNAL -> new MemoryPort(name, 1);
+            // A router leg is recorded like a device: what the bridge sends to the router (the router is not run).
+            case PortConfig.SYSTEM, PortConfig.INTERNAL, PortConfig.ROUTER -> new MemoryPort(name, 1);
             case PortConfig.GRE, PortConfig.VXLAN -> {
                 // The capture of a tunnel port holds the inner frames as the bridge sees them (for key=flow: tagged
                 // with the local VLAN); only split horizon makes it differ from a system port here.

@@ -66,26 +66,28 @@ public final class TunnelEncoder {
         return header + innerLen;
     }
 
+    /**
+     * Writes the port's header. Its layout is fixed per port (the flags word, precomputed at configuration), so per
+     * packet only the key (for key=flow), the sequence number and the checksum (after the copy) change; the outer
+     * IPv4 (and UDP) header is the kernel's.
+     */
     private static int writeHeader(TunnelPort port, long key, UnsafeBuffer m, int off) {
         if (port.kind() == TunnelKind.VXLAN) {
-            m.putLong(off, 0L);
-            VxlanHeader.setFlags(m, off, VxlanHeader.FLAG_I);
-            VxlanHeader.setVni(m, off, key == TunnelPort.NO_KEY ? 0 : (int) key);
+            m.putInt(off, VxlanHeader.FLAG_I << 24, java.nio.ByteOrder.BIG_ENDIAN);
+            m.putInt(off + VxlanHeader.VNI_OFFSET, (key == TunnelPort.NO_KEY ? 0 : (int) key) << 8,
+                    java.nio.ByteOrder.BIG_ENDIAN);
             return VxlanHeader.LENGTH;
         }
-        long seq = port.nextSequence();
-        int flags = (port.checksum() ? GreHeader.FLAG_C : 0) | (key != TunnelPort.NO_KEY ? GreHeader.FLAG_K : 0)
-                | (seq >= 0 ? GreHeader.FLAG_S : 0);
-        GreHeader.setFlags(m, off, flags);
-        GreHeader.setProtocol(m, off, GreHeader.PROTO_TEB);
+        int flags = port.greFlags();
+        m.putInt(off, flags << 16 | GreHeader.PROTO_TEB, java.nio.ByteOrder.BIG_ENDIAN);
         if ((flags & GreHeader.FLAG_C) != 0) {
             m.putInt(off + GreHeader.CHECKSUM_OFFSET, 0); // checksum and reserved1, summed as zero
         }
         if ((flags & GreHeader.FLAG_K) != 0) {
             GreHeader.setKey(m, off, flags, key);
         }
-        if (seq >= 0) {
-            GreHeader.setSequence(m, off, flags, seq);
+        if ((flags & GreHeader.FLAG_S) != 0) {
+            GreHeader.setSequence(m, off, flags, port.nextSequence());
         }
         return GreHeader.headerLength(flags);
     }

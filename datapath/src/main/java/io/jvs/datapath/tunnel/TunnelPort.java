@@ -29,6 +29,7 @@ public final class TunnelPort extends BridgePort {
     private final long key;
     private final boolean checksum;
     private final AtomicLong sequence; // null: no sequence numbers
+    private final int greFlags; // the GRE flags word this port sends (all but the key bit fixed per port)
 
     TunnelPort(String name, TunnelEndpoint endpoint, int remote, long key, boolean checksum,
             boolean sequence, int threads) {
@@ -44,6 +45,9 @@ public final class TunnelPort extends BridgePort {
         this.key = key;
         this.checksum = checksum;
         this.sequence = sequence ? new AtomicLong() : null;
+        this.greFlags = (checksum ? io.jvs.tunnel.GreHeader.FLAG_C : 0)
+                | (key != NO_KEY ? io.jvs.tunnel.GreHeader.FLAG_K : 0)
+                | (sequence ? io.jvs.tunnel.GreHeader.FLAG_S : 0);
         setMtu(65535); // the kernel fragments the outer packet; inner frames are bounded by the other ports
     }
 
@@ -80,6 +84,11 @@ public final class TunnelPort extends BridgePort {
 
     public boolean checksum() {
         return checksum;
+    }
+
+    /** The GRE flags word of every packet this port sends (its header layout: see {@link TunnelEncoder}). */
+    int greFlags() {
+        return greFlags;
     }
 
     /** The next GRE sequence number, or -1 when this port sends none. */
