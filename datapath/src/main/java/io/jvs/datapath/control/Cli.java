@@ -42,6 +42,10 @@ public final class Cli {
               router/show R                  ct/show [R]                    ct/flush [R]
               capture PORT [-w FILE.pcap] [-c COUNT] [--in|--out]
                                              what the port receives and sends, to a pcap file or stdout
+              acl/add PORT ingress|egress [ethertype=ipv4|ipv6] [proto=tcp|udp|icmp|NUMBER] [port=MIN[-MAX]]
+                           [icmp_type=T] [remote=CIDR] [id=NAME]
+              acl/del PORT ID                acl/show PORT
+              set port PORT security=on|off  set port PORT allowed=MAC,IP[,IP...]
             other forms: jvs daemon [--rundir DIR] [--db FILE] [--threads N] [--busy-poll-us N]
                                     [--metrics ADDR:PORT|PORT|off]
                          jvs install [--root DIR] | jvs uninstall [--root DIR] [--purge]

@@ -36,12 +36,14 @@ public final class Controller {
     private final Datapath datapath;
     private final ConfigDb db;
     private SwitchConfig config;
+    private final AclCommands acl;
     private final RouterCommands routers;
 
     public Controller(Datapath datapath, ConfigDb db, SwitchConfig config) {
         this.datapath = datapath;
         this.db = db;
         this.config = config;
+        this.acl = new AclCommands(datapath, () -> this.config, this::commit);
         this.routers = new RouterCommands(this, datapath);
     }
 
@@ -54,6 +56,7 @@ public final class Controller {
             for (PortConfig p : b.ports()) {
                 try {
                     datapath.addPort(b.name(), p, false);
+                    acl.restore(p);
                 } catch (IOException | RuntimeException e) {
                     Log.error("control", "restoring port " + p.name() + " failed", e);
                 }
@@ -94,6 +97,7 @@ public final class Controller {
             case "capture/stop" -> CaptureCommands.stop(datapath, args);
             case "add-vlan-map" -> addVlanMap(args);
             case "del-vlan-map" -> delVlanMap(args);
+            case "acl/add", "acl/del", "acl/show" -> acl.execute(cmd, args);
             default -> routers.execute(cmd, args); // add-router, router/..., ct/...; refuses unknown commands
         };
     }
@@ -143,7 +147,7 @@ public final class Controller {
 
     private String delBridge(List<String> args) throws CommandException {
         arity(args, 1, 1, "del-br BR");
-        bridgeConfig(args.get(0));
+        bridgeConfig(args.get(0)).ports().forEach(p -> acl.portDeleted(p.name()));
         datapath.deleteBridge(args.get(0));
         commit(config.withoutBridge(args.get(0)));
         return "";
@@ -318,6 +322,7 @@ public final class Controller {
             bridgeConfig(args.get(0));
             throw new CommandException("port " + name + " is on bridge " + owner.name() + ", not " + args.get(0));
         }
+        acl.portDeleted(name);
         datapath.deletePort(name);
         commit(config.withoutPort(name));
         return "";
@@ -325,9 +330,13 @@ public final class Controller {
 
     private String set(List<String> args) throws CommandException {
         if (args.size() < 3 || !args.get(0).equals("port")) {
-            throw new CommandException("usage: jvs set port PORT tag=VLAN|trunks=V1,V2,...");
+            throw new CommandException("usage: jvs set port PORT tag=VLAN|trunks=V1,V2,...|security=on|off|"
+                    + "allowed=MAC,IP[,IP...]");
         }
         String name = args.get(1);
+        if (AclCommands.handlesSet(args.subList(2, args.size()))) {
+            return acl.set(name, args.subList(2, args.size()));
+        }
         PortConfig pc = config.port(name).orElseThrow(() -> new CommandException("no port named " + name));
         Map<String, String> kv = keyValues(args.subList(2, args.size()), List.of("tag", "trunks"));
         if (kv.containsKey("tag") && kv.containsKey("trunks")) {
