@@ -30,6 +30,8 @@ import io.jvs.datapath.port.InternalPort;
 import io.jvs.datapath.port.SystemPort;
 import io.jvs.datapath.reactor.Reactor;
 import io.jvs.datapath.reactor.ReactorThread;
+import io.jvs.datapath.router.RouterLegPort;
+import io.jvs.datapath.router.Routers;
 
 /**
  * The running switch: bridges, their ports, the reactor threads that move frames. Owned by the control thread: every
@@ -45,6 +47,7 @@ public final class Datapath implements AutoCloseable {
     private final Map<String, ScheduledFuture<?>> agingTasks = new LinkedHashMap<>();
     private final Map<String, BridgePort> ports = new LinkedHashMap<>();
     private final Tunnels tunnels;
+    private final Routers routers;
     private final Captures captures = new Captures();
 
     public Datapath(int threads) {
@@ -54,6 +57,7 @@ public final class Datapath implements AutoCloseable {
     public Datapath(int threads, int busyPollUs) {
         this.reactor = new Reactor(threads, busyPollUs);
         this.tunnels = new Tunnels(reactor);
+        this.routers = new Routers(reactor);
     }
 
     public int threads() {
@@ -122,6 +126,7 @@ public final class Datapath implements AutoCloseable {
                 yield tunnels.addPort(pc.name(), t.kind(), t.local(), t.remote(), t.key(), t.checksum(),
                         t.sequence(), t.dstPort(), strict);
             }
+            case PortConfig.ROUTER -> routers.newLeg(pc, threads());
             default -> throw new IllegalArgumentException("unknown port type " + pc.type());
         };
         port.setVlan(vlanOf(pc));
@@ -141,6 +146,9 @@ public final class Datapath implements AutoCloseable {
         }
         bridge.addPort(port);
         ports.put(port.name(), port);
+        if (port instanceof RouterLegPort leg) {
+            routers.attach(leg);
+        }
         return port;
     }
 
@@ -168,6 +176,8 @@ public final class Datapath implements AutoCloseable {
             patch.disconnect();
         } else if (port instanceof TunnelPort tp) {
             tunnels.removePort(tp);
+        } else if (port instanceof RouterLegPort leg) {
+            routers.detach(leg);
         }
         int number = port.number();
         onOwner(bridge, () -> bridge.macTable().flushPort(number));
@@ -246,6 +256,10 @@ public final class Datapath implements AutoCloseable {
         return tunnels;
     }
 
+    public Routers routers() {
+        return routers;
+    }
+
     public List<BridgePort> ports() {
         return new ArrayList<>(ports.values());
     }
@@ -264,6 +278,7 @@ public final class Datapath implements AutoCloseable {
             }
         }
         tunnels.closeAll();
+        routers.stopAll();
         reactor.close();
     }
 }

@@ -51,7 +51,7 @@ public final class Log {
      * at any time. A component first used elsewhere is added when it logs (and then listed too).
      */
     static final String[] COMPONENTS = {"bridge", "control", "daemon", "jvm", "metrics", "netty", "port", "reactor",
-        "tunnel"};
+        "router", "tunnel"};
 
     private static final DateTimeFormatter TIME = DateTimeFormatter.ofPattern("yyyy-MM-dd'T'HH:mm:ss.SSS'Z'")
             .withZone(ZoneOffset.UTC);

@@ -22,6 +22,7 @@ public abstract class BridgePort {
     private volatile boolean up = true;
     private volatile int mtu = DEFAULT_MTU;
     private volatile String downReason = "";
+    private volatile io.jvs.core.acl.PortFilter filter; // security groups and port security; null: off
     private volatile PortCapture capture; // null unless `jvs capture` runs on this port
     Bridge bridge; // set by Bridge.addPort, before the port is published to forwarding threads
     int number = -1;
@@ -146,6 +147,19 @@ public abstract class BridgePort {
         this.downReason = up ? "" : reason;
         this.up = up;
         changed();
+    }
+
+    /** The port's security filter ({@code security=on}), or null: the Forwarder filters nothing. */
+    public final io.jvs.core.acl.PortFilter filter() {
+        return filter;
+    }
+
+    /**
+     * Attaches (or, with null, removes) the port's security filter (control thread). The flow cache needs no
+     * invalidation: it caches L2 decisions only, and the filter runs outside it on every frame.
+     */
+    public void setFilter(io.jvs.core.acl.PortFilter filter) {
+        this.filter = filter;
     }
 
     /** The running capture, or null (nearly always): one volatile read per frame is all a port pays otherwise. */

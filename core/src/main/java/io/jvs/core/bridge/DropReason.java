@@ -56,7 +56,23 @@ public enum DropReason {
     /** A GRE checksum present and wrong. */
     TUNNEL_CHECKSUM,
     /** A VXLAN header without the valid-VNI flag. */
-    TUNNEL_VXLAN_FLAGS;
+    TUNNEL_VXLAN_FLAGS,
+    /** Security groups: a packet from the VM (a port with {@code security=on}) that no egress rule allows. */
+    SG_EGRESS,
+    /** Security groups: a packet to the VM that no ingress rule allows and that belongs to no allowed connection. */
+    SG_INGRESS,
+    /** Port security: a source MAC other than the port's allowed MAC. */
+    SPOOFED_MAC,
+    /** Port security: an IPv4 or IPv6 source address the port is not allowed to use. */
+    SPOOFED_IP,
+    /** Port security: an ARP packet whose sender MAC or IP is not the port's. */
+    SPOOFED_ARP,
+    /** Port security: a DHCP (or DHCPv6) server reply sent by the VM. */
+    DHCP_SERVER,
+    /** Port security: an IPv6 neighbour advertisement for an address the port may not use, or with another MAC. */
+    SPOOFED_ND,
+    /** Security groups: an IPv6 router advertisement sent by the VM. */
+    ROUTER_ADVERT;
 
     public static final int COUNT = values().length;
     private static final DropReason[] VALUES = values();

@@ -1,5 +1,6 @@
 package io.jvs.core.bridge;
 
+import io.jvs.core.acl.PortFilter;
 import io.jvs.core.packet.ChecksumOffload;
 import io.jvs.core.packet.EthernetHeader;
 import io.jvs.core.packet.GsoSegmenter;
@@ -21,6 +22,10 @@ import org.agrona.concurrent.UnsafeBuffer;
  * writable bytes before the header. Inside, the frame is kept untagged (its VLAN travels beside it); on output the
  * tag is pushed by moving the two MAC addresses 4 bytes into the headroom, and a fresh virtio header is written in
  * front of whichever form goes out.
+ *
+ * <p>Security groups: a port with a {@link PortFilter} has it asked once per frame and direction, outside the flow
+ * cache (which keeps caching the L2 decision only): {@code egress} for a frame received on it, before MAC learning,
+ * and {@code ingress} for each frame about to be sent to it, before tagging or segmentation.
  */
 public final class Forwarder {
     /** Bytes a receive buffer must leave before the virtio header: room for one VLAN tag and a virtio header. */
@@ -32,6 +37,8 @@ public final class Forwarder {
 
     private final int thread;
     private final ActionList scratch = new ActionList(Bridge.MAX_PORTS); // what the slow path records
+    private final ActionList permitted = new ActionList(Bridge.MAX_PORTS); // outputs their ingress filters passed
+    private final PortFilter.Scratch filterScratch = new PortFilter.Scratch();
     private final FlowCache cache; // null: every frame takes the slow path
     private ActionList actions; // the decision being recorded or replayed
     private final boolean[] outPending = new boolean[Bridge.MAX_PORTS];
@@ -104,6 +111,7 @@ public final class Forwarder {
     public static Forwarder forTrace(int counterRow, Observer observer) {
         Forwarder f = new Forwarder(counterRow, 0);
         f.observer = observer;
+        f.filterScratch.dryRun = true; // security filters decide as usual but record no connection and no hit
         return f;
     }
 
@@ -194,6 +202,15 @@ public final class Forwarder {
             }
         }
 
+        PortFilter filter = in.filter(); // security groups, egress (from the VM): before learning its source
+        if (filter != null) {
+            DropReason denied = filter.egress(filterScratch, thread, buf, frameOff, frameLen, nowNs);
+            if (denied != null) {
+                countDrop(in, denied);
+                return;
+            }
+        }
+
         this.nowNs = nowNs;
         this.inPort = in;
         long dst = MacAddress.read(buf, frameOff + EthernetHeader.DST_OFFSET);
@@ -218,6 +235,7 @@ public final class Forwarder {
             emit(buf, frameOff, frameLen, gsoType);
         }
         scratch.clear(); // do not keep deleted ports reachable from the scratch list
+        permitted.clear();
     }
 
     /** A cache hit: does what the slow path did for this key, with this frame's source and length. */
@@ -355,7 +373,7 @@ public final class Forwarder {
     private void emit(UnsafeBuffer buf, int frameOff, int frameLen, int gsoType) {
         boolean offloaded = gsoType != VirtioNetHeader.GSO_NONE
                 || (vnetFlags & VirtioNetHeader.FLAG_NEEDS_CSUM) != 0;
-        ActionList a = actions;
+        ActionList a = filterOutputs(buf, frameOff, frameLen);
         int pending = 0;
         boolean oneView = true; // every output sends the same bytes (same wire VLAN)
         for (int i = 0; i < a.outCount; i++) {
@@ -398,6 +416,41 @@ public final class Forwarder {
             inPort.counters().drop(thread,
                     n == GsoSegmenter.UNSUPPORTED ? DropReason.GSO_UNSUPPORTED : DropReason.GSO_MALFORMED);
         }
+    }
+
+    /**
+     * Security groups, ingress (to the VM): asks the filter of every output that has one, per frame (cache hit or
+     * not). Returns {@link #actions}, or, when a filter refused, {@link #permitted} with the outputs that remain
+     * (and makes it {@link #actions}).
+     */
+    private ActionList filterOutputs(UnsafeBuffer buf, int frameOff, int frameLen) {
+        ActionList a = actions;
+        int denied = -1;
+        for (int i = 0; i < a.outCount; i++) {
+            PortFilter f = a.outPorts[i].filter();
+            if (f != null) {
+                DropReason reason = f.ingress(filterScratch, thread, buf, frameOff, frameLen, nowNs);
+                if (reason != null) {
+                    countDrop(a.outPorts[i], reason);
+                    if (denied < 0) {
+                        denied = i;
+                        permitted.clear();
+                        for (int k = 0; k < i; k++) {
+                            permitted.output(a.outPorts[k], a.outWireVid[k]);
+                        }
+                    }
+                    continue;
+                }
+            }
+            if (denied >= 0) {
+                permitted.output(a.outPorts[i], a.outWireVid[i]);
+            }
+        }
+        if (denied < 0) {
+            return a;
+        }
+        actions = permitted;
+        return permitted;
     }
 
     private void emitSegment(MutableDirectBuffer buf, int off, int len) {

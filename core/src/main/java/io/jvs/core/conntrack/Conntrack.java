@@ -86,6 +86,7 @@ public final class Conntrack {
     private final int[] natDst;
     private final int[] natPorts;
     private final long[] expiresNs;
+    private final int[] mark; // an opaque int per connection (security groups: the rule that allowed it)
     private final long[] packets; // [2c] original, [2c + 1] reply
     private final long[] bytes;
     private final int[] freeStack;
@@ -122,6 +123,7 @@ public final class Conntrack {
         natDst = new int[capacity];
         natPorts = new int[capacity];
         expiresNs = new long[capacity];
+        mark = new int[capacity];
         packets = new long[2 * capacity];
         bytes = new long[2 * capacity];
         freeStack = new int[capacity];
@@ -275,6 +277,7 @@ public final class Conntrack {
         natDst[c] = nDst;
         natPorts[c] = nSrcPort << 16 | nDstPort & 0xffff;
         expiresNs[c] = nowNs + timeouts.of(initialState);
+        mark[c] = 0;
         packets[2 * c] = 0;
         packets[2 * c + 1] = 0;
         bytes[2 * c] = 0;
@@ -366,6 +369,20 @@ public final class Conntrack {
         return natSrc[c] != origSrc[c] || natDst[c] != origDst[c] || natPorts[c] != origPorts[c];
     }
 
+    /** Owner thread: tags the connection with an opaque int (0 when created), e.g. the rule that allowed it. */
+    public void setMark(int ref, int value) {
+        mark[ref >>> 1] = value;
+    }
+
+    public int mark(int ref) {
+        return mark[ref >>> 1];
+    }
+
+    /** When the connection times out unless a packet refreshes it (any thread: a hint, a packet late). */
+    public long expiresNs(int ref) {
+        return expiresNs[ref >>> 1];
+    }
+
     public int state(int ref) {
         return state[ref >>> 1] & 0xff;
     }
@@ -410,6 +427,18 @@ public final class Conntrack {
         int removed = 0;
         for (int c = 0; c < capacity; c++) {
             if (state[c] != CtState.FREE && this.zone[c] == zone) {
+                delete(c);
+                removed++;
+            }
+        }
+        return removed;
+    }
+
+    /** Owner thread: removes every connection of {@code zone} whose mark is {@code value}. */
+    public int flushMark(int zone, int value) {
+        int removed = 0;
+        for (int c = 0; c < capacity; c++) {
+            if (state[c] != CtState.FREE && this.zone[c] == zone && mark[c] == value) {
                 delete(c);
                 removed++;
             }

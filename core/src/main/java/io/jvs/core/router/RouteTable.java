@@ -88,6 +88,19 @@ public final class RouteTable {
         return before - routes.size();
     }
 
+    /**
+     * Control thread: replaces the whole table with {@code all} in a single rebuild, so a lookup never sees a table
+     * with some of the routes missing (the datapath re-derives a router's routes from its configuration this way).
+     */
+    public synchronized void replaceAll(List<Route> all) {
+        routes.clear();
+        for (Route route : all) {
+            routes.removeIf(r -> r.prefix() == route.prefix() && r.length() == route.length());
+            routes.add(route);
+        }
+        publish();
+    }
+
     public synchronized void clear() {
         routes.clear();
         publish();

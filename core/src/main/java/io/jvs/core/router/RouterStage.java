@@ -50,6 +50,16 @@ public final class RouterStage {
         void send(int port, DirectBuffer buf, int off, int len);
     }
 
+    /**
+     * Where packets addressed to the router itself go when the stage does not answer them (anything but ARP and ICMP
+     * echo): a host stack bound to the router, e.g. a namespace behind a TAP per router port. The frame is valid
+     * during the call only. Without one (the default) such packets are dropped as {@code local_unsupported}.
+     */
+    @FunctionalInterface
+    public interface LocalDelivery {
+        void deliver(int port, DirectBuffer buf, int off, int len);
+    }
+
     /** Results of {@link #receive}. */
     public static final int FORWARDED = 0;
     /** The router answered (ARP reply, echo reply); the answer went to the sink. */
@@ -60,6 +70,8 @@ public final class RouterStage {
     public static final int CONSUMED = 3;
     /** Dropped; see {@link #lastDropReason} and {@link #drops}. An ICMP error may have been sent. */
     public static final int DROPPED = 4;
+    /** Addressed to the router and handed to its {@link LocalDelivery}, unchanged. */
+    public static final int DELIVERED = 5;
 
     /** Connection slots the expiry sweep visits per {@link #poll}. */
     public static final int CT_SWEEP_PER_POLL = 4096;
@@ -76,6 +88,7 @@ public final class RouterStage {
 
     private volatile RouterPort[] ports = new RouterPort[0];
     private volatile NatRules nat = NatRules.NONE;
+    private volatile LocalDelivery local;
 
     private final PacketTuple tuple = new PacketTuple();
     private final PacketTuple inner = new PacketTuple();
@@ -86,6 +99,7 @@ public final class RouterStage {
     private final long[] drops = new long[RouterDropReason.COUNT];
     private RouterDropReason lastDrop;
     private long forwarded;
+    private long delivered;
     private long icmpSent;
     private long icmpRateLimited;
 
@@ -129,6 +143,11 @@ public final class RouterStage {
         }
         routes.addAll(list.stream().map(RouterPort::connectedRoute).toList());
         ports = array;
+    }
+
+    /** Control thread: where unanswered packets for the router's own addresses go (null: dropped). */
+    public void setLocalDelivery(LocalDelivery delivery) {
+        local = delivery;
     }
 
     /** Control thread: publishes new NAT rules; existing connections keep their translation. */
@@ -208,7 +227,8 @@ public final class RouterStage {
         final int op = ArpHeader.operation(buf, arpOff);
         final int senderIp = ArpHeader.senderIp(buf, arpOff);
         final long senderMac = ArpHeader.senderMac(buf, arpOff);
-        final boolean forUs = isOurArpTarget(in, ArpHeader.targetIp(buf, arpOff));
+        final int targetIp = ArpHeader.targetIp(buf, arpOff);
+        final boolean forUs = isOurArpTarget(in, targetIp);
         if (op != ArpHeader.OPER_REQUEST && op != ArpHeader.OPER_REPLY) {
             return drop(RouterDropReason.ARP_UNSUPPORTED);
         }
@@ -221,7 +241,8 @@ public final class RouterStage {
             if (!forUs) {
                 return drop(RouterDropReason.ARP_NOT_FOR_US);
             }
-            final int frameLen = ArpHeader.writeReplyFrame(buf, off, in.mac(), in.address(), senderMac, senderIp);
+            // The answer speaks for the address asked about: the port's own, the SNAT address or a floating IP.
+            final int frameLen = ArpHeader.writeReplyFrame(buf, off, in.mac(), targetIp, senderMac, senderIp);
             sink.send(in.index(), buf, off, frameLen);
             return ANSWERED;
         }
@@ -285,6 +306,13 @@ public final class RouterStage {
                 IcmpBuilder.echoReplyInPlace(buf, off, ipOff, t.l4Off, in.mac());
                 sink.send(in.index(), buf, off, EthernetHeader.LENGTH + ipLen);
                 return ANSWERED;
+            }
+            final LocalDelivery host = local;
+            if (host != null && prevHopMac >= 0) {
+                // Untranslated, TTL untouched: the host stack sees what was sent to the router.
+                host.deliver(in.index(), buf, off, EthernetHeader.LENGTH + ipLen);
+                delivered++;
+                return DELIVERED;
             }
             return drop(natOn && fromOutside && ref < 0 ? RouterDropReason.NAT_UNSOLICITED
                     : RouterDropReason.LOCAL_UNSUPPORTED);
@@ -559,6 +587,11 @@ public final class RouterStage {
 
     public long forwarded() {
         return forwarded;
+    }
+
+    /** Packets handed to the {@link LocalDelivery}. */
+    public long delivered() {
+        return delivered;
     }
 
     /** ICMP errors sent (echo replies not included). */

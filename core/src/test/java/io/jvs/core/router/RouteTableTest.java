@@ -96,4 +96,15 @@ class RouteTableTest {
         // 256 KiB of level 1 and one 1 KiB table per /16 touched (40 of them).
         assertTrue(table.fib().slotBytes() < 512 * 1024, "slot bytes " + table.fib().slotBytes());
     }
+
+    @Test
+    void shouldReplaceTheWholeTableAtOnce() {
+        route("10.0.0.0", 8, null, 1);
+        route("192.168.0.0", 16, null, 2);
+        table.replaceAll(List.of(new RouteTable.Route(addr("10.0.0.0"), 8, 0, 3),
+                new RouteTable.Route(addr("0.0.0.0"), 0, addr("10.0.0.254"), 3)));
+        assertEquals(2, table.size());
+        assertEquals(3, Fib.port(table.lookup(addr("10.1.1.1"))));
+        assertEquals(addr("10.0.0.254"), Fib.nextHop(table.lookup(addr("192.168.1.1"))), "the old /16 is gone");
+    }
 }

@@ -117,7 +117,9 @@ class RouterStageTest {
     @Test
     void shouldAnswerArpForFloatingIpsOnlyOnTheExternalPort() {
         assertEquals(RouterStage.ANSWERED, receive(1, ArpHeader.writeRequestFrame(buf, 0, HGW, GW, FIP)));
-        assertEquals(RM1, ArpHeader.senderMac(out.only().buf(), IP));
+        final UnsafeBuffer reply = out.only().buf();
+        assertEquals(RM1, ArpHeader.senderMac(reply, IP));
+        assertEquals(FIP, ArpHeader.senderIp(reply, IP), "the reply must be for the floating IP asked about");
         assertEquals(RouterStage.DROPPED, receive(0, ArpHeader.writeRequestFrame(buf, 0, HA, A, FIP)));
         assertEquals(RouterDropReason.ARP_NOT_FOR_US, router.lastDropReason());
         assertEquals(RouterStage.DROPPED, receive(0, ArpHeader.writeRequestFrame(buf, 0, HA, A, R2)));
@@ -294,6 +296,31 @@ class RouterStageTest {
         assertEquals(0, ct.size());
         assertEquals(RouterStage.ANSWERED, receive(1, TestPackets.icmpEcho(buf, 0, RM1, HGW, X, R1,
                 IcmpHeader.TYPE_ECHO_REQUEST, 1, 1, 8, 50)), "the external address still answers pings");
+    }
+
+    @Test
+    void shouldDeliverUnansweredLocalTrafficWhenAHostStackIsBound() {
+        final List<int[]> delivered = new java.util.ArrayList<>();
+        router.setLocalDelivery((port, b, off, len) -> delivered.add(new int[] {port, Ipv4Header.dst(b, off + 14),
+                Ipv4Header.ttl(b, off + 14), len}));
+        final int syn = TestPackets.tcp(buf, 0, RM1, HGW, X, R1, 5555, 22, TcpHeader.SYN, 0, 50);
+        assertEquals(RouterStage.DELIVERED, receive(1, syn), "to the external (SNAT) address from outside");
+        assertEquals(RouterStage.DELIVERED, receive(0, TestPackets.udp(buf, 0, RM0, HI, I, R2, 5000, 53, 20, 64)),
+                "to another port's address from inside");
+        assertEquals(2, delivered.size());
+        assertEquals(1, delivered.get(0)[0]);
+        assertEquals(R1, delivered.get(0)[1]);
+        assertEquals(50, delivered.get(0)[2], "TTL untouched");
+        assertEquals(syn, delivered.get(0)[3]);
+        assertEquals(R2, delivered.get(1)[1]);
+        assertEquals(2, router.delivered());
+        assertEquals(0, ct.size(), "nothing tracked for the host stack's traffic");
+        assertEquals(RouterStage.ANSWERED, receive(1, TestPackets.icmpEcho(buf, 0, RM1, HGW, X, R1,
+                IcmpHeader.TYPE_ECHO_REQUEST, 1, 1, 8, 50)), "pings are still answered by the stage");
+        assertEquals(2, delivered.size());
+        router.setLocalDelivery(null);
+        assertEquals(RouterStage.DROPPED, receive(1, TestPackets.tcp(buf, 0, RM1, HGW, X, R1, 5555, 22,
+                TcpHeader.SYN, 0, 50)));
     }
 
     @Test

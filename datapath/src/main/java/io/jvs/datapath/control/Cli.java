@@ -34,8 +34,18 @@ public final class Cli {
               vlog/list                      log components and their levels
               vlog/set [COMPONENT] LEVEL     LEVEL: error, warn, info, debug, off (all components if none named)
               metrics/show                   the Prometheus endpoint's URL, or off
+              add-router R                   del-router R
+              add-port BR PORT type=router options:router=R options:ip=CIDR [tag=VLAN] [mac=MAC]
+              router/add-route R PREFIX NEXTHOP              router/del-route R PREFIX
+              router/set-gateway R PORT NEXTHOP              (default route; SNAT to PORT's address)
+              router/add-fip R FLOATING_IP INTERNAL_IP       router/del-fip R FLOATING_IP
+              router/show R                  ct/show [R]                    ct/flush [R]
               capture PORT [-w FILE.pcap] [-c COUNT] [--in|--out]
                                              what the port receives and sends, to a pcap file or stdout
+              acl/add PORT ingress|egress [ethertype=ipv4|ipv6] [proto=tcp|udp|icmp|NUMBER] [port=MIN[-MAX]]
+                           [icmp_type=T] [remote=CIDR] [id=NAME]
+              acl/del PORT ID                acl/show PORT
+              set port PORT security=on|off  set port PORT allowed=MAC,IP[,IP...]
             other forms: jvs daemon [--rundir DIR] [--db FILE] [--threads N] [--busy-poll-us N]
                                     [--metrics ADDR:PORT|PORT|off]
                          jvs install [--root DIR] | jvs uninstall [--root DIR] [--purge]

@@ -36,26 +36,33 @@ public final class Controller {
     private final Datapath datapath;
     private final ConfigDb db;
     private SwitchConfig config;
+    private final AclCommands acl;
+    private final RouterCommands routers;
 
     public Controller(Datapath datapath, ConfigDb db, SwitchConfig config) {
         this.datapath = datapath;
         this.db = db;
         this.config = config;
+        this.acl = new AclCommands(datapath, () -> this.config, this::commit);
+        this.routers = new RouterCommands(this, datapath);
     }
 
     /** Builds the datapath from the stored configuration (daemon start). Devices that are missing come up later. */
     public void restore() {
+        routers.restoreRouters(); // before the ports: router legs join their router
         for (BridgeConfig b : config.bridges()) {
             datapath.addBridge(b.name());
             b.vlanMap().forEach((vlan, key) -> datapath.setVlanKey(b.name(), vlan, key));
             for (PortConfig p : b.ports()) {
                 try {
                     datapath.addPort(b.name(), p, false);
+                    acl.restore(p);
                 } catch (IOException | RuntimeException e) {
                     Log.error("control", "restoring port " + p.name() + " failed", e);
                 }
             }
         }
+        routers.restoreRouterState();
         Log.info("control", "restored " + config.bridges().size() + " bridge(s) from " + db.file());
     }
 
@@ -90,7 +97,8 @@ public final class Controller {
             case "capture/stop" -> CaptureCommands.stop(datapath, args);
             case "add-vlan-map" -> addVlanMap(args);
             case "del-vlan-map" -> delVlanMap(args);
-            default -> throw new CommandException("unknown command '" + cmd + "' (try: jvs help)");
+            case "acl/add", "acl/del", "acl/show" -> acl.execute(cmd, args);
+            default -> routers.execute(cmd, args); // add-router, router/..., ct/...; refuses unknown commands
         };
     }
 
@@ -104,7 +112,7 @@ public final class Controller {
         return config.bridge(name).orElseThrow(() -> new CommandException("no bridge named " + name));
     }
 
-    private void commit(SwitchConfig next) throws CommandException {
+    void commit(SwitchConfig next) throws CommandException {
         try {
             db.save(next);
         } catch (IOException e) {
@@ -139,7 +147,7 @@ public final class Controller {
 
     private String delBridge(List<String> args) throws CommandException {
         arity(args, 1, 1, "del-br BR");
-        bridgeConfig(args.get(0));
+        bridgeConfig(args.get(0)).ports().forEach(p -> acl.portDeleted(p.name()));
         datapath.deleteBridge(args.get(0));
         commit(config.withoutBridge(args.get(0)));
         return "";
@@ -151,6 +159,9 @@ public final class Controller {
                     + "[tag=VLAN] [trunks=V1,V2,...] [netns=NS] [mac=MAC] [options:peer=PORT] "
                     + "[options:remote_ip=IP] [options:local_ip=IP] [options:key=N|flow] [options:csum=true] "
                     + "[options:seq=true] [options:dst_port=N]");
+        }
+        if (args.contains("type=" + PortConfig.ROUTER)) {
+            return routers.addPort(args);
         }
         String bridge = args.get(0);
         String name = args.get(1);
@@ -311,6 +322,7 @@ public final class Controller {
             bridgeConfig(args.get(0));
             throw new CommandException("port " + name + " is on bridge " + owner.name() + ", not " + args.get(0));
         }
+        acl.portDeleted(name);
         datapath.deletePort(name);
         commit(config.withoutPort(name));
         return "";
@@ -318,9 +330,13 @@ public final class Controller {
 
     private String set(List<String> args) throws CommandException {
         if (args.size() < 3 || !args.get(0).equals("port")) {
-            throw new CommandException("usage: jvs set port PORT tag=VLAN|trunks=V1,V2,...");
+            throw new CommandException("usage: jvs set port PORT tag=VLAN|trunks=V1,V2,...|security=on|off|"
+                    + "allowed=MAC,IP[,IP...]");
         }
         String name = args.get(1);
+        if (AclCommands.handlesSet(args.subList(2, args.size()))) {
+            return acl.set(name, args.subList(2, args.size()));
+        }
         PortConfig pc = config.port(name).orElseThrow(() -> new CommandException("no port named " + name));
         Map<String, String> kv = keyValues(args.subList(2, args.size()), List.of("tag", "trunks"));
         if (kv.containsKey("tag") && kv.containsKey("trunks")) {

@@ -35,6 +35,11 @@ final class Show {
                 if (p.mac() != null) {
                     sb.append("            mac: ").append(p.mac()).append('\n');
                 }
+                if (p.securityOn()) {
+                    sb.append("            security: on").append(p.allowed() == null ? "" : ", allowed "
+                            + p.allowed()).append(", ").append(p.acl() == null ? 0 : p.acl().size())
+                            .append(" rules (acl/show)\n");
+                }
                 if (!p.options().isEmpty()) {
                     sb.append("            options: {");
                     sb.append(String.join(", ", p.options().entrySet().stream()

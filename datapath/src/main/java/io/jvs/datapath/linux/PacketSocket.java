@@ -49,14 +49,6 @@ public final class PacketSocket implements AutoCloseable {
     private static final int TP_STATUS_VLAN_VALID = 0x10;
 
     private static final int SOCKADDR_LL_SIZE = 20;
-    private static final int MMSGHDR_SIZE = 64;
-    private static final int MSG_IOV = 16;
-    private static final int MSG_IOVLEN = 24;
-    private static final int MSG_CONTROL = 32;
-    private static final int MSG_CONTROLLEN = 40;
-    private static final int MSG_FLAGS = 48;
-    private static final int MSG_LEN = 56;
-    private static final int IOVEC_SIZE = 16;
     private static final int CMSG_HDR_SIZE = 16;
     private static final int AUXDATA_SIZE = 20;
     private static final int AUX_STATUS = 0;
@@ -83,14 +75,13 @@ public final class PacketSocket implements AutoCloseable {
         this.ifname = ifname;
         this.ifindex = ifindex;
         this.maxBurst = maxBurst;
-        this.headers = arena.allocate((long) MMSGHDR_SIZE * maxBurst, 8);
-        this.iovecs = arena.allocate((long) IOVEC_SIZE * maxBurst, 8);
+        this.headers = arena.allocate((long) Mmsghdr.SIZE * maxBurst, 8);
+        this.iovecs = arena.allocate((long) Mmsghdr.IOVEC_SIZE * maxBurst, 8);
         this.controls = arena.allocate((long) CONTROL_SIZE * maxBurst, 8);
         for (int i = 0; i < maxBurst; i++) {
-            long h = (long) i * MMSGHDR_SIZE;
-            headers.set(JAVA_LONG, h + MSG_IOV, iovecs.address() + (long) i * IOVEC_SIZE);
-            headers.set(JAVA_LONG, h + MSG_IOVLEN, 1L);
-            headers.set(JAVA_LONG, h + MSG_CONTROL, controls.address() + (long) i * CONTROL_SIZE);
+            long h = (long) i * Mmsghdr.SIZE;
+            Mmsghdr.linkIovec(headers, iovecs, i);
+            headers.set(JAVA_LONG, h + Mmsghdr.CONTROL, controls.address() + (long) i * CONTROL_SIZE);
         }
     }
 
@@ -170,12 +161,10 @@ public final class PacketSocket implements AutoCloseable {
         final MemorySegment headers = this.headers;
         final MemorySegment iovecs = this.iovecs;
         for (int i = 0; i < count; i++) {
-            long h = (long) i * MMSGHDR_SIZE;
-            long v = (long) i * IOVEC_SIZE;
-            iovecs.set(JAVA_LONG, v, slotAddresses[i]);
-            iovecs.set(JAVA_LONG, v + 8, slotCapacity);
-            headers.set(JAVA_LONG, h + MSG_CONTROLLEN, CONTROL_SIZE);
-            headers.set(JAVA_INT, h + MSG_FLAGS, 0);
+            long h = (long) i * Mmsghdr.SIZE;
+            Mmsghdr.setIovec(iovecs, i, slotAddresses[i], slotCapacity);
+            headers.set(JAVA_LONG, h + Mmsghdr.CONTROLLEN, CONTROL_SIZE);
+            headers.set(JAVA_INT, h + Mmsghdr.FLAGS, 0);
         }
         int n = LibC.recvmmsg(receiveState, fd, headers.address(), count, LibC.MSG_DONTWAIT);
         if (n <= 0) {
@@ -183,10 +172,10 @@ public final class PacketSocket implements AutoCloseable {
         }
         final MemorySegment controls = this.controls;
         for (int i = 0; i < n; i++) {
-            long h = (long) i * MMSGHDR_SIZE;
-            int flags = headers.get(JAVA_INT, h + MSG_FLAGS);
-            lengths[i] = (flags & LibC.MSG_TRUNC) != 0 ? -1 : headers.get(JAVA_INT, h + MSG_LEN);
-            vlanTci[i] = vlanTci(controls, (long) i * CONTROL_SIZE, headers.get(JAVA_LONG, h + MSG_CONTROLLEN));
+            long h = (long) i * Mmsghdr.SIZE;
+            int flags = headers.get(JAVA_INT, h + Mmsghdr.FLAGS);
+            lengths[i] = (flags & LibC.MSG_TRUNC) != 0 ? -1 : headers.get(JAVA_INT, h + Mmsghdr.LEN);
+            vlanTci[i] = vlanTci(controls, (long) i * CONTROL_SIZE, headers.get(JAVA_LONG, h + Mmsghdr.CONTROLLEN));
         }
         return n;
     }
@@ -239,12 +228,10 @@ public final class PacketSocket implements AutoCloseable {
 
         private TxBatch(int capacity) {
             this.capacity = capacity;
-            msgs = arena.allocate((long) MMSGHDR_SIZE * capacity, 8);
-            iovs = arena.allocate((long) IOVEC_SIZE * capacity, 8);
+            msgs = arena.allocate((long) Mmsghdr.SIZE * capacity, 8);
+            iovs = arena.allocate((long) Mmsghdr.IOVEC_SIZE * capacity, 8);
             for (int i = 0; i < capacity; i++) {
-                long h = (long) i * MMSGHDR_SIZE;
-                msgs.set(JAVA_LONG, h + MSG_IOV, iovs.address() + (long) i * IOVEC_SIZE);
-                msgs.set(JAVA_LONG, h + MSG_IOVLEN, 1L);
+                Mmsghdr.linkIovec(msgs, iovs, i);
             }
         }
 
@@ -253,9 +240,7 @@ public final class PacketSocket implements AutoCloseable {
             if (count == capacity) {
                 return false;
             }
-            long v = (long) count * IOVEC_SIZE;
-            iovs.set(JAVA_LONG, v, address);
-            iovs.set(JAVA_LONG, v + 8, length);
+            Mmsghdr.setIovec(iovs, count, address, length);
             count++;
             return true;
         }
@@ -275,7 +260,7 @@ public final class PacketSocket implements AutoCloseable {
 
         /** The length queued at position i. */
         public int length(int i) {
-            return (int) iovs.get(JAVA_LONG, (long) i * IOVEC_SIZE + 8);
+            return (int) iovs.get(JAVA_LONG, (long) i * Mmsghdr.IOVEC_SIZE + 8);
         }
 
         /**

@@ -39,13 +39,6 @@ public final class UnderlaySocket implements AutoCloseable {
     private static final int SO_REUSEADDR = 2;
 
     private static final int SOCKADDR_IN_SIZE = 16;
-    private static final int MMSGHDR_SIZE = 64;
-    private static final int MSG_NAMELEN = 8;
-    private static final int MSG_IOV = 16;
-    private static final int MSG_IOVLEN = 24;
-    private static final int MSG_FLAGS = 48;
-    private static final int MSG_LEN = 56;
-    private static final int IOVEC_SIZE = 16;
 
     private final String description;
     private final int maxBurst;
@@ -60,14 +53,13 @@ public final class UnderlaySocket implements AutoCloseable {
         this.fd = fd;
         this.description = description;
         this.maxBurst = maxBurst;
-        headers = arena.allocate((long) MMSGHDR_SIZE * maxBurst, 8);
-        iovecs = arena.allocate((long) IOVEC_SIZE * maxBurst, 8);
+        headers = arena.allocate((long) Mmsghdr.SIZE * maxBurst, 8);
+        iovecs = arena.allocate((long) Mmsghdr.IOVEC_SIZE * maxBurst, 8);
         names = arena.allocate((long) SOCKADDR_IN_SIZE * maxBurst, 8);
         for (int i = 0; i < maxBurst; i++) {
-            long h = (long) i * MMSGHDR_SIZE;
+            long h = (long) i * Mmsghdr.SIZE;
             headers.set(JAVA_LONG, h, names.address() + (long) i * SOCKADDR_IN_SIZE);
-            headers.set(JAVA_LONG, h + MSG_IOV, iovecs.address() + (long) i * IOVEC_SIZE);
-            headers.set(JAVA_LONG, h + MSG_IOVLEN, 1L);
+            Mmsghdr.linkIovec(headers, iovecs, i);
         }
     }
 
@@ -129,21 +121,19 @@ public final class UnderlaySocket implements AutoCloseable {
             throw new IllegalArgumentException("count=" + count + " outside 1.." + maxBurst);
         }
         for (int i = 0; i < count; i++) {
-            long h = (long) i * MMSGHDR_SIZE;
-            long v = (long) i * IOVEC_SIZE;
-            iovecs.set(JAVA_LONG, v, slotAddresses[i] + skip);
-            iovecs.set(JAVA_LONG, v + 8, capacity);
-            headers.set(JAVA_INT, h + MSG_NAMELEN, SOCKADDR_IN_SIZE);
-            headers.set(JAVA_INT, h + MSG_FLAGS, 0);
+            long h = (long) i * Mmsghdr.SIZE;
+            Mmsghdr.setIovec(iovecs, i, slotAddresses[i] + skip, capacity);
+            headers.set(JAVA_INT, h + Mmsghdr.NAMELEN, SOCKADDR_IN_SIZE);
+            headers.set(JAVA_INT, h + Mmsghdr.FLAGS, 0);
         }
         int n = LibC.recvmmsg(receiveState, fd, headers.address(), count, LibC.MSG_DONTWAIT);
         if (n <= 0) {
             return n == -Errno.EAGAIN ? 0 : n;
         }
         for (int i = 0; i < n; i++) {
-            long h = (long) i * MMSGHDR_SIZE;
-            int flags = headers.get(JAVA_INT, h + MSG_FLAGS);
-            lengths[i] = (flags & LibC.MSG_TRUNC) != 0 ? -1 : headers.get(JAVA_INT, h + MSG_LEN);
+            long h = (long) i * Mmsghdr.SIZE;
+            int flags = headers.get(JAVA_INT, h + Mmsghdr.FLAGS);
+            lengths[i] = (flags & LibC.MSG_TRUNC) != 0 ? -1 : headers.get(JAVA_INT, h + Mmsghdr.LEN);
             sources[i] = Integer.reverseBytes(names.get(JAVA_INT, (long) i * SOCKADDR_IN_SIZE + 4));
         }
         return n;
@@ -163,15 +153,14 @@ public final class UnderlaySocket implements AutoCloseable {
 
         private TxBatch(int capacity) {
             this.capacity = capacity;
-            msgs = arena.allocate((long) MMSGHDR_SIZE * capacity, 8);
-            iovs = arena.allocate((long) IOVEC_SIZE * capacity, 8);
+            msgs = arena.allocate((long) Mmsghdr.SIZE * capacity, 8);
+            iovs = arena.allocate((long) Mmsghdr.IOVEC_SIZE * capacity, 8);
             dests = arena.allocate((long) SOCKADDR_IN_SIZE * capacity, 8);
             for (int i = 0; i < capacity; i++) {
-                long h = (long) i * MMSGHDR_SIZE;
+                long h = (long) i * Mmsghdr.SIZE;
                 msgs.set(JAVA_LONG, h, dests.address() + (long) i * SOCKADDR_IN_SIZE);
-                msgs.set(JAVA_INT, h + MSG_NAMELEN, SOCKADDR_IN_SIZE);
-                msgs.set(JAVA_LONG, h + MSG_IOV, iovs.address() + (long) i * IOVEC_SIZE);
-                msgs.set(JAVA_LONG, h + MSG_IOVLEN, 1L);
+                msgs.set(JAVA_INT, h + Mmsghdr.NAMELEN, SOCKADDR_IN_SIZE);
+                Mmsghdr.linkIovec(msgs, iovs, i);
             }
         }
 
@@ -180,9 +169,7 @@ public final class UnderlaySocket implements AutoCloseable {
             if (count == capacity) {
                 return false;
             }
-            long v = (long) count * IOVEC_SIZE;
-            iovs.set(JAVA_LONG, v, address);
-            iovs.set(JAVA_LONG, v + 8, length);
+            Mmsghdr.setIovec(iovs, count, address, length);
             writeSockaddr(dests, (long) count * SOCKADDR_IN_SIZE, destination, port);
             count++;
             return true;
@@ -205,7 +192,7 @@ public final class UnderlaySocket implements AutoCloseable {
             if (n <= 0) {
                 return 0;
             }
-            int sent = LibC.sendmmsg(state, fd, msgs.address() + (long) from * MMSGHDR_SIZE, n, LibC.MSG_DONTWAIT);
+            int sent = LibC.sendmmsg(state, fd, msgs.address() + (long) from * Mmsghdr.SIZE, n, LibC.MSG_DONTWAIT);
             return sent == -Errno.EAGAIN || sent == -Errno.ENOBUFS ? 0 : sent;
         }
 

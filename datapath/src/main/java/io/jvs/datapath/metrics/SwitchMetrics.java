@@ -75,6 +75,19 @@ final class SwitchMetrics {
                         r.port().name(), "reason", reason.counterName());
             }
         }
+        List<PortRow> secured = ports.stream().filter(r -> r.port().filter() != null).toList();
+        out.family("jvs_acl_rule_hits_total", "counter",
+                "Connections (and untracked packets) a security-group rule allowed, ports with security on.");
+        for (PortRow r : secured) {
+            for (io.jvs.core.acl.AclRule rule : r.port().filter().rules()) {
+                out.sample("jvs_acl_rule_hits_total", rule.hits(), "bridge", r.bridge().name(), "port",
+                        r.port().name(), "rule", rule.id);
+            }
+        }
+        out.family("jvs_acl_connections", "gauge", "Connections in the port's conntrack table (security on).");
+        for (PortRow r : secured) {
+            out.sample("jvs_acl_connections", r.port().filter().conntrack().size(), r.labels());
+        }
         List<PortRow> devices = ports.stream().filter(r -> r.port() instanceof DevicePort).toList();
         counter(out, devices, "jvs_port_rx_kernel_drops_total",
                 "Frames the kernel dropped before the switch read them (socket buffer full; system ports).",

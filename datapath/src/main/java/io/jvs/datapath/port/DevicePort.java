@@ -34,6 +34,7 @@ public abstract class DevicePort extends BridgePort implements EpollIoHandle {
     private volatile IoRegistration registration;
     private volatile FileDescriptor fd;
     private volatile long errors;
+    private volatile BridgePort ingress = this; // the port received frames enter the bridge as
 
     protected DevicePort(String name, ReactorThread reactor, int threads) {
         super(name, threads);
@@ -63,12 +64,21 @@ public abstract class DevicePort extends BridgePort implements EpollIoHandle {
                 if (t.lengths[i] < 0) {
                     counters().drop(t.index(), DropReason.TRUNCATED);
                 } else {
-                    f.receive(this, buf, pool.slotOffset(i), t.lengths[i], vlanTci == null ? -1 : vlanTci[i], nowNs);
+                    f.receive(ingress, buf, pool.slotOffset(i), t.lengths[i], vlanTci == null ? -1 : vlanTci[i],
+                            nowNs);
                 }
             }
         } finally {
             f.flush();
         }
+    }
+
+    /**
+     * Makes received frames enter the bridge as if received on {@code port} (control thread, before {@link #start}):
+     * a router's TAP into its namespace is on no bridge itself; what the namespace sends leaves by the router's leg.
+     */
+    public final void receiveAs(BridgePort port) {
+        this.ingress = port;
     }
 
     /** The reactor thread that reads this port. */

@@ -1,14 +1,19 @@
 package io.jvs.datapath.replay;
 
 import java.nio.ByteBuffer;
+import java.util.ArrayList;
 import java.util.Collections;
 import java.util.HashSet;
+import java.util.List;
 import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.Set;
 
 import org.agrona.concurrent.UnsafeBuffer;
 
+import io.jvs.core.acl.AclRule;
+import io.jvs.core.acl.PortAddresses;
+import io.jvs.core.acl.PortFilter;
 import io.jvs.core.bridge.Bridge;
 import io.jvs.core.bridge.BridgePort;
 import io.jvs.core.bridge.FlowGeneration;
@@ -41,6 +46,7 @@ final class OfflineSwitch {
     private final UnsafeBuffer rx = new UnsafeBuffer(ByteBuffer.allocateDirect(
             Forwarder.HEADROOM + VirtioNetHeader.LENGTH + PcapFormat.MAX_RECORD_LENGTH));
     private long nowNs;
+    private final List<PortFilter> filters = new ArrayList<>(); // ports with security=on
     private long agingSecond = Long.MIN_VALUE; // the whole second of the last aging pass
 
     private OfflineSwitch() {
@@ -87,7 +93,8 @@ final class OfflineSwitch {
         }
         String type = pc.type() == null ? PortConfig.SYSTEM : pc.type();
         BridgePort port = switch (type) {
-            case PortConfig.SYSTEM, PortConfig.INTERNAL -> new MemoryPort(name, 1);
+            // A router leg is recorded like a device: what the bridge sends to the router (the router is not run).
+            case PortConfig.SYSTEM, PortConfig.INTERNAL, PortConfig.ROUTER -> new MemoryPort(name, 1);
             case PortConfig.GRE, PortConfig.VXLAN -> {
                 // The capture of a tunnel port holds the inner frames as the bridge sees them (for key=flow: tagged
                 // with the local VLAN); only split horizon makes it differ from a system port here.
@@ -111,6 +118,30 @@ final class OfflineSwitch {
         } catch (IllegalArgumentException e) {
             throw new ReplayException("bad db: port " + name + ": " + e.getMessage());
         }
+        if (pc.securityOn()) {
+            if (!(port instanceof MemoryPort)) {
+                throw new ReplayException("bad db: port " + name + ": security applies to system and internal ports");
+            }
+            // Filtered as the daemon does, with conntrack on the virtual clock (expired in advanceClock).
+            PortFilter f = new PortFilter(name, 1);
+            f.setOwner(THREAD, Runnable::run, this::now);
+            try {
+                List<AclRule> rules = new ArrayList<>();
+                if (pc.acl() == null) {
+                    rules.addAll(PortFilter.defaultRules(1));
+                } else {
+                    for (String text : pc.acl()) {
+                        rules.add(AclRule.parse(text, 1));
+                    }
+                }
+                f.setRules(rules);
+                f.setAllowed(pc.allowed() == null ? null : PortAddresses.parse(pc.allowed()));
+            } catch (IllegalArgumentException e) {
+                throw new ReplayException("bad db: port " + name + ": " + e.getMessage());
+            }
+            port.setFilter(f);
+            filters.add(f);
+        }
         bridge.addPort(port);
         ports.put(name, port);
         types.put(name, type);
@@ -127,6 +158,9 @@ final class OfflineSwitch {
             agingSecond = second;
             for (Bridge b : bridges.values()) {
                 b.macTable().expire(timeNs);
+            }
+            for (PortFilter f : filters) {
+                f.poll(timeNs);
             }
         }
     }

@@ -21,6 +21,7 @@ import io.jvs.datapath.Datapath;
 import io.jvs.datapath.linux.Inet4;
 import io.jvs.datapath.port.DevicePort;
 import io.jvs.datapath.reactor.ReactorThread;
+import io.jvs.datapath.router.RouterLegPort;
 import io.jvs.datapath.tunnel.TunnelPort;
 
 import org.agrona.DirectBuffer;
@@ -30,8 +31,8 @@ import org.agrona.concurrent.UnsafeBuffer;
  * {@code jvs trace BR in_port=PORT [fields] [tun_id=KEY] | --packet HEX [--execute]}: runs one frame through the real pipeline
  * ({@link Forwarder#forTrace}: the same code the reactor threads run, minus the flow cache, learning and sending)
  * and prints every decision in order, like Open vSwitch's ofproto/trace: VLAN admission, MAC learning and lookup,
- * floods, patch hops into other bridges, drops with their counter names, tunnel encapsulation with the key, and the
- * final outputs with their headers. {@code --execute} then really injects the frame on the input port's thread.
+ * floods, patch hops into other bridges, drops with their counter names, tunnel encapsulation with the key, what a
+ * router does with a frame handed to one of its legs ({@link RouterTrace}), and the final outputs with their headers. {@code --execute} then really injects the frame on the input port's thread.
  * Runs on the control thread; its counts go to a counter row nobody reads.
  */
 public final class PacketTrace implements Forwarder.Observer {
@@ -208,6 +209,9 @@ public final class PacketTrace implements Forwarder.Observer {
                 .append(describe(buf, off, len));
         if (port instanceof TunnelPort tp) {
             o.append(" | ").append(tunnel(tp, wireVid, len));
+        }
+        if (port instanceof RouterLegPort leg) {
+            o.append(" | ").append(RouterTrace.describe(leg, buf, off, len));
         }
         out.append("    output ").append(o).append('\n');
         outputs.add(o.toString());

@@ -1,0 +1,674 @@
+package io.jvs.core.acl;
+
+import java.nio.ByteBuffer;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.Executor;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicLong;
+
+import io.jvs.core.bridge.DropReason;
+import io.jvs.core.conntrack.Conntrack;
+import io.jvs.core.conntrack.CtState;
+import io.jvs.core.conntrack.CtTimeouts;
+import io.jvs.core.conntrack.PacketTuple;
+import io.jvs.core.packet.ArpHeader;
+import io.jvs.core.packet.EthernetHeader;
+import io.jvs.core.packet.IcmpHeader;
+import io.jvs.core.packet.Ipv4Header;
+import io.jvs.core.packet.Ipv6Header;
+import io.jvs.core.packet.MacAddress;
+import io.jvs.core.packet.TcpHeader;
+import io.jvs.core.packet.UdpHeader;
+
+import org.agrona.DirectBuffer;
+import org.agrona.MutableDirectBuffer;
+import org.agrona.concurrent.MessageHandler;
+import org.agrona.concurrent.UnsafeBuffer;
+import org.agrona.concurrent.ringbuffer.ManyToOneRingBuffer;
+import org.agrona.concurrent.ringbuffer.RingBufferDescriptor;
+
+/**
+ * Security groups and port security of one port ({@code jvs set port P security=on}), enforced by the
+ * {@code Forwarder}: {@link #egress} for every frame received on the port (from the VM), {@link #ingress} for every
+ * frame the bridge decided to send to it (to the VM). Either returns null (pass) or the {@link DropReason} to count.
+ *
+ * <p><b>Semantics</b> (Neutron's): rules only allow; a packet no rule allows is dropped, except what the default
+ * group always lets through: replies and related ICMP errors of connections a rule allowed (stateful, through
+ * {@link Conntrack}), ARP, IPv6 neighbour discovery and MLD, DHCP(v6) client requests out and server replies in. A
+ * new port gets the default group's two egress rules (everything out, IPv4 and IPv6; deletable). With port
+ * security ({@link #setAllowed}), frames from the VM with another source MAC, source IP or ARP sender are dropped,
+ * and the VM may not answer as a DHCP server.
+ *
+ * <p><b>Threads.</b> Frames from the port are processed on the port's reactor thread, the <i>owner</i>; frames to it
+ * on whichever thread received them. The port's {@link Conntrack} table has the owner as its only writer: the owner
+ * looks up, creates and tracks directly; another thread looks up lock-free ({@link Conntrack#lookupConcurrent}) and
+ * posts what it would write (a new connection with the rule that allowed it, or a state change of an existing one)
+ * to the owner through a many-to-one ring buffer (no lock, no allocation), then wakes the owner once per drain. Until
+ * the owner has applied a creation, later packets of that connection arriving on other threads are evaluated against
+ * the rules again (same verdict, or the new one if the rules changed meanwhile). The owner drains the queue before
+ * each packet it filters, so a reply the VM sends always finds the connection its request opened.
+ *
+ * <p>Rules are immutable arrays published through volatiles (control thread writes, any thread reads). Deleting a
+ * rule removes, on the owner thread, the connections whose mark is the rule's serial; creations still queued for a
+ * deleted rule are discarded when drained.
+ *
+ * <p>Fast path: a packet of a tracked connection costs a parse and one conntrack lookup, no rule walk. The flow
+ * cache is not involved: it keeps caching the L2 decision (which outputs), and the filter runs per frame before it
+ * (egress) and on its outputs (ingress), so the cache key needs no L3/L4 fields.
+ *
+ * <p>IPv6 connections (TCP, UDP, ICMPv6 echo) are tracked in the same table under a zone of their own: its keys are
+ * IPv4-sized, so IPv6 addresses are folded to 32 bits (seeded per filter) and each connection's full addresses are
+ * kept beside it; every hit is verified against them, so a fold collision costs a rule walk, never a false allow.
+ * ICMPv6 errors quoting a tracked connection pass as related.
+ */
+public final class PortFilter {
+    public static final int DEFAULT_CT_CAPACITY = 8192;
+
+    private static final int MSG_CREATE = 1;
+    private static final int MSG_TRACK = 2;
+    private static final int MSG_CREATE6 = 3;
+    private static final int MSG_TRACK6 = 4;
+    private static final int MSG_LENGTH = 32;
+    private static final int MSG6_LENGTH = MSG_LENGTH + 32; // and the two IPv6 addresses
+    private static final int ZONE = 0; // IPv4 connections (the table is the port's own)
+    private static final int ZONE6 = 6; // IPv6 connections, keyed by folded addresses
+    private static final int ICMPV6_ECHO_REQUEST = 128;
+    private static final int ICMPV6_ECHO_REPLY = 129;
+
+    private static final int BOOTPS = 67;
+    private static final int BOOTPC = 68;
+    private static final int DHCP6_CLIENT = 546;
+    private static final int DHCP6_SERVER = 547;
+
+    /** A forwarding thread's parse state (one per {@code Forwarder}: filters are called from any thread). */
+    public static final class Scratch {
+        final PacketTuple tuple = new PacketTuple();
+        final PacketTuple embedded = new PacketTuple();
+        /**
+         * A trace ({@code jvs trace}): the verdict is computed as for a real packet, but nothing is written: no
+         * connection created or tracked, nothing posted, no rule hit counted.
+         */
+        public boolean dryRun;
+    }
+
+    private static final AclRule[] NONE = new AclRule[0];
+
+    private final String portName;
+    private final int threads;
+    private final Conntrack ct;
+    private final long[] v6; // per connection: original source hi, lo, destination hi, lo (IPv6 connections)
+    private final long foldSeed = java.util.concurrent.ThreadLocalRandom.current().nextLong();
+    private volatile AclRule[] egressRules = NONE;
+    private volatile AclRule[] ingressRules = NONE;
+    private volatile List<AclRule> allRules = List.of();
+    private volatile PortAddresses allowed;
+
+    private volatile int ownerThread;
+    private volatile Executor ownerExecutor = Runnable::run;
+    private volatile java.util.function.LongSupplier clock = System::nanoTime;
+    private final ManyToOneRingBuffer queue =
+            new ManyToOneRingBuffer(new UnsafeBuffer(ByteBuffer.allocateDirect((64 << 10) + RingBufferDescriptor.TRAILER_LENGTH)));
+    private final AtomicBoolean drainScheduled = new AtomicBoolean();
+    private final Runnable drainTask = this::drainScheduled;
+    private final Drain drain = new Drain();
+    private final AtomicLong queueFull = new AtomicLong();
+
+    public PortFilter(String portName, int threads) {
+        this(portName, threads, DEFAULT_CT_CAPACITY);
+    }
+
+    public PortFilter(String portName, int threads, int ctCapacity) {
+        this.portName = portName;
+        this.threads = threads;
+        this.ct = new Conntrack(ctCapacity, CtTimeouts.DEFAULTS);
+        this.v6 = new long[4 * ctCapacity];
+    }
+
+    public String portName() {
+        return portName;
+    }
+
+    /** The two rules of Neutron's default group: everything out, IPv4 and IPv6. */
+    public static List<AclRule> defaultRules(int threads) {
+        return List.of(AclRule.parse(List.of("egress", "ethertype=ipv4", "id=default-egress-ipv4"), "", threads),
+                AclRule.parse(List.of("egress", "ethertype=ipv6", "id=default-egress-ipv6"), "", threads));
+    }
+
+    /**
+     * Makes forwarding thread {@code thread} the conntrack writer; {@code executor} runs tasks on it. Before the
+     * filter is attached to its port.
+     */
+    public void setOwner(int thread, Executor executor, java.util.function.LongSupplier clock) {
+        this.ownerThread = thread;
+        this.ownerExecutor = executor;
+        this.clock = clock;
+    }
+
+    public int ownerThread() {
+        return ownerThread;
+    }
+
+    /** Publishes a new rule list (control thread). New connections see it at once. */
+    public void setRules(List<AclRule> rules) {
+        List<AclRule> e = new ArrayList<>();
+        List<AclRule> i = new ArrayList<>();
+        for (AclRule r : rules) {
+            (r.ingress ? i : e).add(r);
+        }
+        egressRules = e.toArray(NONE);
+        ingressRules = i.toArray(NONE);
+        allRules = List.copyOf(rules);
+    }
+
+    /** The rules in the order they were given. */
+    public List<AclRule> rules() {
+        return allRules;
+    }
+
+    /** Port security: the addresses the port may send from, or null for none enforced. */
+    public void setAllowed(PortAddresses allowed) {
+        this.allowed = allowed;
+    }
+
+    public PortAddresses allowed() {
+        return allowed;
+    }
+
+    public Conntrack conntrack() {
+        return ct;
+    }
+
+    /** Creations and updates other threads could not post because the owner's queue was full. */
+    public long queueFull() {
+        return queueFull.get();
+    }
+
+    /** Owner thread: ends the connections {@code rule} allowed (after it was removed with {@link #setRules}). */
+    public int endConnections(AclRule rule) {
+        drainQueue(clock.getAsLong());
+        return ct.flushMark(ZONE, rule.serial) + ct.flushMark(ZONE6, rule.serial);
+    }
+
+    /** Owner thread, periodically: applies queued work and expires idle connections (a slice per call). */
+    public void poll(long nowNs) {
+        drainQueue(nowNs);
+        ct.expire(nowNs, 1024);
+    }
+
+    // ------------------------------------------------------------------------------------------------ verdicts
+
+    /** A frame received on the port (from the VM), untagged at {@code off}. Null: pass. */
+    public DropReason egress(Scratch s, int thread, DirectBuffer buf, int off, int len, long nowNs) {
+        boolean owner = !s.dryRun && thread == ownerThread;
+        thread = s.dryRun ? -1 : thread; // -1: count no hit, post nothing
+        if (owner) {
+            drainQueue(nowNs);
+        }
+        PortAddresses a = allowed;
+        if (a != null && MacAddress.read(buf, off + EthernetHeader.SRC_OFFSET) != a.mac) {
+            return DropReason.SPOOFED_MAC;
+        }
+        int l3 = off + EthernetHeader.LENGTH;
+        int l3len = len - EthernetHeader.LENGTH;
+        switch (EthernetHeader.etherType(buf, off)) {
+            case EthernetHeader.ETH_P_ARP:
+                if (a == null) {
+                    return null;
+                }
+                if (l3len < ArpHeader.LENGTH || !ArpHeader.isEthernetIpv4(buf, l3)
+                        || ArpHeader.senderMac(buf, l3) != a.mac) {
+                    return DropReason.SPOOFED_ARP;
+                }
+                int spa = ArpHeader.senderIp(buf, l3);
+                return spa == 0 || a.hasV4(spa) ? null : DropReason.SPOOFED_ARP; // 0: an address probe (RFC 5227)
+            case EthernetHeader.ETH_P_IPV4:
+                return ipv4(s, thread, owner, false, buf, l3, l3len, nowNs, a);
+            case EthernetHeader.ETH_P_IPV6:
+                return ipv6(s, thread, owner, false, buf, l3, l3len, nowNs, a);
+            default:
+                return DropReason.SG_EGRESS;
+        }
+    }
+
+    /** A frame the bridge is about to send to the port (to the VM), untagged at {@code off}. Null: pass. */
+    public DropReason ingress(Scratch s, int thread, DirectBuffer buf, int off, int len, long nowNs) {
+        boolean owner = !s.dryRun && thread == ownerThread;
+        thread = s.dryRun ? -1 : thread;
+        if (owner) {
+            drainQueue(nowNs);
+        }
+        int l3 = off + EthernetHeader.LENGTH;
+        int l3len = len - EthernetHeader.LENGTH;
+        return switch (EthernetHeader.etherType(buf, off)) {
+            case EthernetHeader.ETH_P_ARP -> null;
+            case EthernetHeader.ETH_P_IPV4 -> ipv4(s, thread, owner, true, buf, l3, l3len, nowNs, null);
+            case EthernetHeader.ETH_P_IPV6 -> ipv6(s, thread, owner, true, buf, l3, l3len, nowNs, null);
+            default -> DropReason.SG_INGRESS;
+        };
+    }
+
+    private DropReason ipv4(Scratch s, int thread, boolean owner, boolean in, DirectBuffer buf, int l3, int l3len,
+            long nowNs, PortAddresses a) {
+        DropReason deny = in ? DropReason.SG_INGRESS : DropReason.SG_EGRESS;
+        if (l3len < Ipv4Header.MIN_LENGTH || Ipv4Header.version(buf, l3) != Ipv4Header.VERSION) {
+            return deny;
+        }
+        int ihl = Ipv4Header.headerLength(buf, l3);
+        if (ihl < Ipv4Header.MIN_LENGTH || ihl > l3len) {
+            return deny;
+        }
+        PacketTuple t = s.tuple;
+        int r = t.parse(buf, l3, l3len);
+        boolean udp = r == PacketTuple.OK && t.proto == Ipv4Header.PROTO_UDP;
+        if (a != null && !a.hasV4(t.src)
+                && !(t.src == 0 && udp && t.srcPort == BOOTPC && t.dstPort == BOOTPS)) {
+            return DropReason.SPOOFED_IP;
+        }
+        if (udp) {
+            if (!in && t.srcPort == BOOTPS && t.dstPort == BOOTPC) {
+                return DropReason.DHCP_SERVER;
+            }
+            if (in ? t.srcPort == BOOTPS && t.dstPort == BOOTPC : t.srcPort == BOOTPC && t.dstPort == BOOTPS) {
+                return null;
+            }
+        }
+        AclRule[] rules = in ? ingressRules : egressRules;
+        switch (r) {
+            case PacketTuple.OK: {
+                int ref = owner ? ct.lookup(ZONE, t) : ct.lookupConcurrent(ZONE, t.proto, t.src, t.dst, t.srcPort,
+                        t.dstPort);
+                if (ref >= 0) {
+                    if (owner) {
+                        ct.track(ref, t.tcpFlags, l3len, nowNs);
+                    } else if (thread >= 0 && needsUpdate(ref, t, nowNs)) {
+                        post(MSG_TRACK, t, l3len, 0);
+                    }
+                    return null;
+                }
+                AclRule rule = match(rules, 4, t.proto, t.dstPort, t.icmpType, in ? t.src : t.dst, 0, 0);
+                if (rule == null) {
+                    return deny;
+                }
+                rule.hit(thread);
+                if (owner) {
+                    create(t, rule.serial, l3len, nowNs);
+                } else if (thread >= 0) {
+                    post(MSG_CREATE, t, l3len, rule.serial);
+                }
+                return null;
+            }
+            case PacketTuple.ICMP_ERROR: {
+                // Related: an error about a tracked connection passes (the quoted datagram names it).
+                int icmpType = t.icmpType;
+                int inner = t.l4Off + IcmpHeader.LENGTH;
+                PacketTuple e = s.embedded;
+                if (e.parseEmbedded(buf, inner, l3len - (inner - l3)) == PacketTuple.OK) {
+                    int ref = owner ? ct.lookup(ZONE, e)
+                            : ct.lookupConcurrent(ZONE, e.proto, e.src, e.dst, e.srcPort, e.dstPort);
+                    if (ref >= 0) {
+                        return null;
+                    }
+                }
+                return stateless(rules, thread, 4, t.proto, 0, icmpType, in ? t.src : t.dst, 0, 0, deny);
+            }
+            case PacketTuple.TRUNCATED:
+                return deny;
+            default: // fragments, other protocols, informational ICMP: the rules alone decide, packet by packet
+                return stateless(rules, thread, 4, t.proto, t.dstPort, t.icmpType, in ? t.src : t.dst, 0, 0, deny);
+        }
+    }
+
+    private DropReason ipv6(Scratch s, int thread, boolean owner, boolean in, DirectBuffer buf, int l3, int l3len,
+            long nowNs, PortAddresses a) {
+        DropReason deny = in ? DropReason.SG_INGRESS : DropReason.SG_EGRESS;
+        if (l3len < Ipv6Header.LENGTH || Ipv6Header.version(buf, l3) != Ipv6Header.VERSION) {
+            return deny;
+        }
+        long srcHi = Ipv6Header.srcHigh(buf, l3);
+        long srcLo = Ipv6Header.srcLow(buf, l3);
+        long dstHi = Ipv6Header.dstHigh(buf, l3);
+        long dstLo = Ipv6Header.dstLow(buf, l3);
+        // Skip the extension headers a first fragment or an MLD report carries; stop at a fragment header.
+        int next = Ipv6Header.nextHeader(buf, l3);
+        int l4 = l3 + Ipv6Header.LENGTH;
+        for (int n = 0; n < 4 && (next == 0 || next == 43 || next == 60); n++) {
+            if (l4 + 8 > l3 + l3len) {
+                return deny;
+            }
+            int hdrLen = ((buf.getByte(l4 + 1) & 0xff) + 1) * 8;
+            next = buf.getByte(l4) & 0xff;
+            l4 += hdrLen;
+        }
+        int l4len = l3 + l3len - l4;
+        int port = 0;
+        int srcPort = -1;
+        int type = -1;
+        int tcpFlags = 0;
+        if (next == Ipv6Header.PROTO_ICMPV6) {
+            if (l4len < 8) {
+                return deny;
+            }
+            type = buf.getByte(l4) & 0xff;
+        } else if (next == Ipv4Header.PROTO_TCP || next == Ipv4Header.PROTO_UDP) {
+            if (l4len < (next == Ipv4Header.PROTO_TCP ? TcpHeader.MIN_LENGTH : UdpHeader.LENGTH)) {
+                return deny;
+            }
+            srcPort = UdpHeader.srcPort(buf, l4);
+            port = UdpHeader.dstPort(buf, l4);
+            tcpFlags = next == Ipv4Header.PROTO_TCP ? TcpHeader.flags(buf, l4) : 0;
+        }
+        boolean nd = type == 133 || type == 135 || type == 136 || (in && type == 134)
+                || type == 130 || type == 131 || type == 132 || type == 143; // RS, NS, NA, (RA in), MLD
+        if (a != null && !a.hasV6(srcHi, srcLo) && !(srcHi == 0 && srcLo == 0 && nd)) {
+            return DropReason.SPOOFED_IP; // :: only for duplicate address detection and MLD
+        }
+        if (!in && type == 134) {
+            return DropReason.ROUTER_ADVERT; // a VM is no router (Neutron drops its RAs)
+        }
+        if (nd) {
+            return !in && a != null && (type == 135 || type == 136) && !ndOwn(buf, l4, l4len, type, a)
+                    ? DropReason.SPOOFED_ND : null;
+        }
+        if (next == Ipv4Header.PROTO_UDP) {
+            if (!in && srcPort == DHCP6_SERVER && port == DHCP6_CLIENT) {
+                return DropReason.DHCP_SERVER;
+            }
+            if (in ? srcPort == DHCP6_SERVER && port == DHCP6_CLIENT : srcPort == DHCP6_CLIENT && port == DHCP6_SERVER) {
+                return null;
+            }
+        }
+        AclRule[] rules = in ? ingressRules : egressRules;
+        long rHi = in ? srcHi : dstHi;
+        long rLo = in ? srcLo : dstLo;
+        PacketTuple t = s.tuple;
+        boolean echo = type == ICMPV6_ECHO_REQUEST || type == ICMPV6_ECHO_REPLY;
+        if (next == Ipv4Header.PROTO_TCP || next == Ipv4Header.PROTO_UDP || echo) {
+            if (echo) {
+                int id = IcmpHeader.id(buf, l4);
+                tuple6(t, Ipv4Header.PROTO_ICMP, srcHi, srcLo, dstHi, dstLo, id, id, 0,
+                        type == ICMPV6_ECHO_REQUEST ? IcmpHeader.TYPE_ECHO_REQUEST : IcmpHeader.TYPE_ECHO_REPLY);
+            } else {
+                tuple6(t, next, srcHi, srcLo, dstHi, dstLo, srcPort, port, tcpFlags, -1);
+            }
+            int ref = lookup6(owner, t, srcHi, srcLo, dstHi, dstLo);
+            if (ref >= 0) {
+                if (owner) {
+                    ct.track(ref, t.tcpFlags, l3len, nowNs);
+                } else if (thread >= 0 && needsUpdate(ref, t, nowNs)) {
+                    post6(MSG_TRACK6, t, l3len, 0, srcHi, srcLo, dstHi, dstLo);
+                }
+                return null;
+            }
+            AclRule rule = match(rules, 6, next, port, type, 0, rHi, rLo);
+            if (rule == null) {
+                return deny;
+            }
+            rule.hit(thread);
+            if (owner) {
+                create6(t, rule.serial, l3len, nowNs, srcHi, srcLo, dstHi, dstLo);
+            } else if (thread >= 0) {
+                post6(MSG_CREATE6, t, l3len, rule.serial, srcHi, srcLo, dstHi, dstLo);
+            }
+            return null;
+        }
+        if (next == Ipv6Header.PROTO_ICMPV6 && type >= 1 && type <= 4 && related6(owner, t, buf, l4 + 8, l4len - 8)) {
+            return null; // an error (unreachable, packet too big, time exceeded, parameter problem) about a connection
+        }
+        return stateless(rules, thread, 6, next, port, type, 0, rHi, rLo, deny);
+    }
+
+    /**
+     * Port security for neighbour discovery from the VM (the ARP of IPv6): an advertisement's target must be one of
+     * the port's addresses, and a link-layer address option (source in a solicitation, target in an advertisement)
+     * must carry the port's MAC.
+     */
+    private static boolean ndOwn(DirectBuffer buf, int l4, int l4len, int type, PortAddresses a) {
+        if (l4len < 24) {
+            return false;
+        }
+        if (type == 136 && !a.hasV6(buf.getLong(l4 + 8, java.nio.ByteOrder.BIG_ENDIAN),
+                buf.getLong(l4 + 16, java.nio.ByteOrder.BIG_ENDIAN))) {
+            return false;
+        }
+        for (int o = l4 + 24; o + 8 <= l4 + l4len; ) {
+            int optType = buf.getByte(o) & 0xff;
+            int optLen = (buf.getByte(o + 1) & 0xff) * 8;
+            if (optLen == 0) {
+                return false; // RFC 4861: a zero-length option is invalid
+            }
+            if ((optType == 1 || optType == 2) && MacAddress.read(buf, o + 2) != a.mac) {
+                return false;
+            }
+            o += optLen;
+        }
+        return true;
+    }
+
+    /** Whether the IPv6 datagram quoted by an ICMPv6 error at {@code off} belongs to a tracked connection. */
+    private boolean related6(boolean owner, PacketTuple t, DirectBuffer buf, int off, int available) {
+        if (available < Ipv6Header.LENGTH + 8 || Ipv6Header.version(buf, off) != Ipv6Header.VERSION) {
+            return false;
+        }
+        long sHi = Ipv6Header.srcHigh(buf, off);
+        long sLo = Ipv6Header.srcLow(buf, off);
+        long dHi = Ipv6Header.dstHigh(buf, off);
+        long dLo = Ipv6Header.dstLow(buf, off);
+        int next = Ipv6Header.nextHeader(buf, off);
+        int l4 = off + Ipv6Header.LENGTH;
+        if (next == Ipv4Header.PROTO_TCP || next == Ipv4Header.PROTO_UDP) {
+            tuple6(t, next, sHi, sLo, dHi, dLo, UdpHeader.srcPort(buf, l4), UdpHeader.dstPort(buf, l4), 0, -1);
+        } else if (next == Ipv6Header.PROTO_ICMPV6 && ((buf.getByte(l4) & 0xff) == ICMPV6_ECHO_REQUEST
+                || (buf.getByte(l4) & 0xff) == ICMPV6_ECHO_REPLY)) {
+            int id = IcmpHeader.id(buf, l4);
+            tuple6(t, Ipv4Header.PROTO_ICMP, sHi, sLo, dHi, dLo, id, id, 0, IcmpHeader.TYPE_ECHO_REQUEST);
+        } else {
+            return false;
+        }
+        return lookup6(owner, t, sHi, sLo, dHi, dLo) >= 0;
+    }
+
+    // IPv6 connections live in the same table under their own zone, keyed by 32-bit folds of the addresses (the
+    // table's keys are IPv4-sized); the full addresses of each connection are kept beside it and every hit is
+    // verified against them, so a fold collision is a miss (the rules decide), never a false allow.
+
+    private int fold(long hi, long lo) {
+        long h = (hi ^ foldSeed) * 0x9E37_79B9_7F4A_7C15L + lo * 0xC2B2_AE3D_27D4_EB4FL;
+        h ^= h >>> 31;
+        return (int) (h ^ h >>> 32);
+    }
+
+    private void tuple6(PacketTuple t, int proto, long sHi, long sLo, long dHi, long dLo, int srcPort, int dstPort,
+            int tcpFlags, int icmpType) {
+        t.proto = proto;
+        t.src = fold(sHi, sLo);
+        t.dst = fold(dHi, dLo);
+        t.srcPort = srcPort;
+        t.dstPort = dstPort;
+        t.tcpFlags = tcpFlags;
+        t.icmpType = icmpType;
+    }
+
+    private int lookup6(boolean owner, PacketTuple t, long sHi, long sLo, long dHi, long dLo) {
+        int ref = owner ? ct.lookup(ZONE6, t)
+                : ct.lookupConcurrent(ZONE6, t.proto, t.src, t.dst, t.srcPort, t.dstPort);
+        if (ref < 0) {
+            return ref;
+        }
+        int b = 4 * Conntrack.connection(ref);
+        boolean same = Conntrack.direction(ref) == Conntrack.ORIGINAL
+                ? v6[b] == sHi && v6[b + 1] == sLo && v6[b + 2] == dHi && v6[b + 3] == dLo
+                : v6[b] == dHi && v6[b + 1] == dLo && v6[b + 2] == sHi && v6[b + 3] == sLo;
+        return same ? ref : Conntrack.MISS;
+    }
+
+    /** Owner thread: {@link #create} for IPv6. */
+    private void create6(PacketTuple t, int serial, int bytes, long nowNs, long sHi, long sLo, long dHi, long dLo) {
+        int ref = ct.create(ZONE6, t, t.src, t.dst, t.srcPort, t.dstPort, nowNs);
+        if (ref >= 0) {
+            int b = 4 * Conntrack.connection(ref);
+            v6[b] = sHi;
+            v6[b + 1] = sLo;
+            v6[b + 2] = dHi;
+            v6[b + 3] = dLo;
+            ct.setMark(ref, serial);
+            ct.track(ref, t.tcpFlags, bytes, nowNs);
+        }
+    }
+
+    private void post6(int type, PacketTuple t, int bytes, int serial, long sHi, long sLo, long dHi, long dLo) {
+        MutableDirectBuffer b = queue.buffer();
+        int i = queue.tryClaim(type, MSG6_LENGTH);
+        if (i <= 0) {
+            queueFull.incrementAndGet();
+            return;
+        }
+        write(b, i, t, bytes, serial);
+        b.putLong(i + MSG_LENGTH, sHi);
+        b.putLong(i + MSG_LENGTH + 8, sLo);
+        b.putLong(i + MSG_LENGTH + 16, dHi);
+        b.putLong(i + MSG_LENGTH + 24, dLo);
+        commit(i);
+    }
+
+    private static DropReason stateless(AclRule[] rules, int thread, int family, int proto, int port, int type,
+            int r4, long rHi, long rLo, DropReason deny) {
+        AclRule rule = match(rules, family, proto, port, type, r4, rHi, rLo);
+        if (rule == null) {
+            return deny;
+        }
+        rule.hit(thread);
+        return null;
+    }
+
+    /** The first rule that allows the packet, or null. The rule walk: only for packets of no tracked connection. */
+    static AclRule match(AclRule[] rules, int family, int proto, int port, int type, int r4, long rHi, long rLo) {
+        for (AclRule r : rules) {
+            if (r.matches(family, proto, port, type, r4, rHi, rLo)) {
+                return r;
+            }
+        }
+        return null;
+    }
+
+    /**
+     * Whether a packet of a tracked connection seen on a non-owner thread must be reported to the owner: one that
+     * moves the state (TCP SYN/FIN/RST, the first reply of UDP or ICMP) or an idle timer past half its timeout.
+     */
+    private boolean needsUpdate(int ref, PacketTuple t, long nowNs) {
+        if ((t.tcpFlags & (TcpHeader.SYN | TcpHeader.FIN | TcpHeader.RST)) != 0) {
+            return true;
+        }
+        int state = ct.state(ref);
+        if (state == CtState.TCP_SYN_SENT || state == CtState.TCP_SYN_RECV || state == CtState.UDP_UNREPLIED
+                || state == CtState.ICMP_UNREPLIED) {
+            return true;
+        }
+        return ct.expiresNs(ref) - nowNs < ct.timeouts().of(state) / 2;
+    }
+
+    /** Owner thread: opens the connection of an allowed first packet, marked with the rule that allowed it. */
+    private void create(PacketTuple t, int serial, int bytes, long nowNs) {
+        int ref = ct.create(ZONE, t, t.src, t.dst, t.srcPort, t.dstPort, nowNs);
+        if (ref >= 0) {
+            ct.setMark(ref, serial);
+            ct.track(ref, t.tcpFlags, bytes, nowNs);
+        }
+        // FULL (counted by conntrack) or INVALID (a packet that cannot open one): passed, untracked.
+    }
+
+    private void post(int type, PacketTuple t, int bytes, int serial) {
+        MutableDirectBuffer b = queue.buffer();
+        int i = queue.tryClaim(type, MSG_LENGTH);
+        if (i <= 0) {
+            queueFull.incrementAndGet();
+            return;
+        }
+        write(b, i, t, bytes, serial);
+        commit(i);
+    }
+
+    private static void write(MutableDirectBuffer b, int i, PacketTuple t, int bytes, int serial) {
+        b.putInt(i, t.proto);
+        b.putInt(i + 4, t.src);
+        b.putInt(i + 8, t.dst);
+        b.putInt(i + 12, t.srcPort << 16 | t.dstPort & 0xffff);
+        b.putInt(i + 16, t.tcpFlags);
+        b.putInt(i + 20, t.icmpType);
+        b.putInt(i + 24, bytes);
+        b.putInt(i + 28, serial);
+    }
+
+    private void commit(int i) {
+        queue.commit(i);
+        if (!drainScheduled.get() && drainScheduled.compareAndSet(false, true)) {
+            ownerExecutor.execute(drainTask);
+        }
+    }
+
+    private void drainScheduled() {
+        drainScheduled.set(false);
+        drainQueue(clock.getAsLong());
+    }
+
+    /** Owner thread: applies what other threads posted. */
+    public void drainQueue(long nowNs) {
+        if (queue.size() == 0) {
+            return;
+        }
+        drain.nowNs = nowNs;
+        queue.read(drain);
+    }
+
+    private final class Drain implements MessageHandler {
+        final PacketTuple t = new PacketTuple();
+        long nowNs;
+
+        @Override
+        public void onMessage(int type, MutableDirectBuffer b, int i, int length) {
+            t.proto = b.getInt(i);
+            t.src = b.getInt(i + 4);
+            t.dst = b.getInt(i + 8);
+            int ports = b.getInt(i + 12);
+            t.srcPort = ports >>> 16;
+            t.dstPort = ports & 0xffff;
+            t.tcpFlags = b.getInt(i + 16);
+            t.icmpType = b.getInt(i + 20);
+            int bytes = b.getInt(i + 24);
+            int serial = b.getInt(i + 28);
+            if (type == MSG_CREATE6 || type == MSG_TRACK6) {
+                long sHi = b.getLong(i + MSG_LENGTH);
+                long sLo = b.getLong(i + MSG_LENGTH + 8);
+                long dHi = b.getLong(i + MSG_LENGTH + 16);
+                long dLo = b.getLong(i + MSG_LENGTH + 24);
+                int ref = lookup6(true, t, sHi, sLo, dHi, dLo);
+                if (ref >= 0) {
+                    ct.track(ref, t.tcpFlags, bytes, nowNs);
+                } else if (type == MSG_CREATE6 && hasRule(serial)) {
+                    create6(t, serial, bytes, nowNs, sHi, sLo, dHi, dLo);
+                }
+                return;
+            }
+            int ref = ct.lookup(ZONE, t);
+            if (ref >= 0) {
+                ct.track(ref, t.tcpFlags, bytes, nowNs);
+            } else if (type == MSG_CREATE && hasRule(serial)) {
+                create(t, serial, bytes, nowNs);
+            }
+        }
+    }
+
+    private boolean hasRule(int serial) {
+        for (AclRule r : ingressRules) {
+            if (r.serial == serial) {
+                return true;
+            }
+        }
+        for (AclRule r : egressRules) {
+            if (r.serial == serial) {
+                return true;
+            }
+        }
+        return false;
+    }
+}

@@ -1,0 +1,140 @@
+package io.jvs.datapath.router;
+
+import io.jvs.core.bridge.BridgePort;
+import io.jvs.core.packet.Ipv4Header;
+import io.jvs.core.packet.MacAddress;
+import io.jvs.core.packet.VirtioNetHeader;
+import io.jvs.core.router.RouterPort;
+
+import org.agrona.concurrent.UnsafeBuffer;
+
+/**
+ * A router's leg on a bridge ({@code add-port BR PORT type=router options:router=R options:ip=CIDR}): a bridge port
+ * with no device, like a patch or tunnel port. What the bridge outputs here is copied into the router's bounded
+ * many-to-one queue ({@link Router#offer}); a full queue is a counted drop ({@code tx dropped}). The Forwarder queues
+ * every frame here ({@link #batchesTransmit}, {@link #copiesOnQueue}) and calls {@link #flush} once per burst, which
+ * wakes the router's owner thread once, however many frames the burst queued.
+ *
+ * <p>Frames the router sends out of this leg enter the bridge as if received on this port, on the router's owner
+ * thread ({@link Router}). The port has its own MAC and IPv4 address and is router port {@link #index} of its router.
+ * It does not take offloads: the Forwarder completes checksums and segments GSO super-frames before queueing here.
+ */
+public final class RouterLegPort extends BridgePort {
+    private static final int VNET = VirtioNetHeader.LENGTH;
+
+    private final Router router;
+    private final int index;
+    private final long mac;
+    private final int address;
+    private final int prefixLength;
+    // Per reactor thread: frames queued since that thread's last flush. Each element is written by its thread only.
+    private final boolean[] queued;
+    // With the router bound to a namespace: this leg's TAP there (null when none or it could not be opened).
+    volatile io.jvs.datapath.port.InternalPort hostTap;
+    volatile String hostTapError;
+
+    RouterLegPort(String name, Router router, int index, long mac, int address, int prefixLength, int threads) {
+        super(name, threads);
+        this.router = router;
+        this.index = index;
+        this.mac = mac;
+        this.address = address;
+        this.prefixLength = prefixLength;
+        this.queued = new boolean[threads];
+    }
+
+    public Router router() {
+        return router;
+    }
+
+    /** This leg's router port index (what the router's routes and ARP cache call it). */
+    public int index() {
+        return index;
+    }
+
+    public long mac() {
+        return mac;
+    }
+
+    public int address() {
+        return address;
+    }
+
+    public int prefixLength() {
+        return prefixLength;
+    }
+
+    /** The router stage's view of this leg. */
+    RouterPort routerPort() {
+        return new RouterPort(index, mac, address, prefixLength, mtu());
+    }
+
+    /** The TAP in the router's namespace carrying this leg's address, or null. */
+    public io.jvs.datapath.port.InternalPort hostTap() {
+        return hostTap;
+    }
+
+    /** Why the leg has no TAP although its router has a namespace, or null. */
+    public String hostTapError() {
+        return hostTapError;
+    }
+
+    public String cidr() {
+        return Ipv4Header.formatAddress(address) + "/" + prefixLength;
+    }
+
+    @Override
+    public boolean batchesTransmit() {
+        return true;
+    }
+
+    @Override
+    public boolean copiesOnQueue() {
+        return true;
+    }
+
+    /** Copies the frame (behind its virtio header) into the router's queue; false when the queue is full. */
+    @Override
+    public boolean queue(UnsafeBuffer buf, int offset, int length, int thread) {
+        int frameLen = length - VNET;
+        if (!router.offer(index, buf, offset + VNET, frameLen)) {
+            return false; // the Forwarder counts it as tx dropped
+        }
+        counters().sent(thread, frameLen);
+        queued[thread] = true;
+        return true;
+    }
+
+    @Override
+    public boolean hasQueued(int thread) {
+        return queued[thread];
+    }
+
+    /** End of the burst on {@code thread}: wake the router's owner (once; it drains everything queued). */
+    @Override
+    public void flush(int thread) {
+        queued[thread] = false;
+        router.wake();
+    }
+
+    /** Sends one frame at once (the Forwarder always queues here instead; kept for completeness). */
+    @Override
+    public int transmit(UnsafeBuffer buf, int offset, int length, int thread) {
+        if (!router.offer(index, buf, offset + VNET, length - VNET)) {
+            return 0;
+        }
+        router.wake();
+        return length;
+    }
+
+    @Override
+    public String type() {
+        return "router";
+    }
+
+    @Override
+    public String toString() {
+        return name() + " (leg " + index + " of router " + router.name() + ", " + MacAddress.format(mac) + " "
+                + cidr() + ")";
+    }
+}
