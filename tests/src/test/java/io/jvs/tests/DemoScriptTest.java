@@ -72,10 +72,11 @@ class DemoScriptTest {
         for (String c : CHECKS) {
             assertTrue(r.out().lines().anyMatch(l -> l.startsWith("✔ " + c)), "check '" + c + "' did not pass:\n" + r);
         }
-        boolean sgSkipped = r.out().contains("- skipped: security groups not in this build");
-        assertTrue(sgSkipped || r.out().lines().anyMatch(l -> l.startsWith("✔ security groups")),
-                "the security-group check must pass or be skipped as not in this build:\n" + r);
-        assertEquals(sgSkipped, m.group(3) != null, "a skipped check must be named in the summary:\n" + r);
+        // This build has the router stage and security groups: nothing may be skipped.
+        assertTrue(r.out().lines().anyMatch(l -> l.startsWith("✔ security groups")),
+                "the security-group check must pass:\n" + r);
+        assertEquals(null, m.group(3), "no check may be skipped:\n" + r);
+        assertTrue(r.out().contains("router: userspace"), "the demo must use the userspace router stage:\n" + r);
         assertEquals(0, r.exit(), "demo must exit 0 when all checks pass:\n" + r);
     }
 }
