@@ -106,6 +106,22 @@ class RouterFuzzTest {
 
     @FuzzTest
     void routerStage(FuzzedDataProvider in) {
+        final int bytes = in.remainingBytes();
+        final Stats s = run(in);
+        if (System.getenv("JVS_FUZZ_STATS") != null) { // to pick seeds: what each replayed input reached
+            System.out.println("[router-fuzz] " + bytes + " bytes, " + s.frames() + " frames, results "
+                    + java.util.Arrays.toString(s.results()) + ", forwarded " + s.forwarded() + ", icmp "
+                    + s.icmpSent() + ", connections " + s.connectionsCreated());
+        }
+    }
+
+    /** What one input did (for choosing seeds): frames, results by code, router counters at the end. */
+    record Stats(int frames, int[] results, long forwarded, long icmpSent, long connectionsCreated) {
+    }
+
+    static Stats run(FuzzedDataProvider in) {
+        final int[] results = new int[RouterStage.DELIVERED + 1];
+        int frames = 0;
         final Conntrack ct = new Conntrack(CT_CAPACITY, CtTimeouts.DEFAULTS);
         final RouterStage router = newRouter(ct);
         final Sink sink = new Sink();
@@ -138,6 +154,8 @@ class RouterFuzzTest {
 
             final int result = router.receive(inPort, buf, 0, len, now, sink);
             assertTrue(result >= RouterStage.FORWARDED && result <= RouterStage.DELIVERED, "result " + result);
+            results[result]++;
+            frames++;
             if (result == RouterStage.FORWARDED) {
                 assertEquals(1, sink.frames.size(), "a forwarded frame is the call's only output");
                 final UnsafeBuffer o = sink.frames.get(0).buf();
@@ -175,6 +193,7 @@ class RouterFuzzTest {
                 history.subList(0, history.size() - 64).clear();
             }
         }
+        return new Stats(frames, results, router.forwarded(), router.icmpSent(), ct.created());
     }
 
     /**
