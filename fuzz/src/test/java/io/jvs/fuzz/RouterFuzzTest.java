@@ -32,7 +32,8 @@ import com.code_intelligence.jazzer.junit.FuzzTest;
  * The router stage. One fresh router per input: inside leg 0 (10.0.0.1/24) and external leg 1 (203.0.113.1/24,
  * default route via 203.0.113.254), SNAT to 203.0.113.1 (ports 1024-1099, so they run out), floating IP
  * 203.0.113.50 for 10.0.0.9, a 32-entry conntrack and a small ARP cache; the neighbours 10.0.0.5, 10.0.0.9 and the
- * gateway are known. The input is a program of up to {@value #MAX_FRAMES} frames, each one of: raw bytes; an ARP
+ * gateway are known. The input is a program of up to {@value #MAX_FRAMES} frames, each one of: a burst of up to {@value #MAX_BURST}
+new outbound TCP SYNs or UDP datagrams from one inside host (conntrack and SNAT ports run out); raw bytes; an ARP
  * packet; an IPv4 packet built from fuzzed fields (addresses and ports from a set that hits the NAT rules, TTL, DF/MF
  * and fragment offset, options length, protocol, ICMP type, payload; lengths and checksums correct unless the input
  * says otherwise); an answer to an earlier output (addresses and ports swapped, in on the leg it left by: conntrack's
@@ -47,6 +48,8 @@ import com.code_intelligence.jazzer.junit.FuzzTest;
  */
 class RouterFuzzTest {
     static final int MAX_FRAMES = 48;
+    /** Frames of one burst of new connections. */
+    static final int MAX_BURST = 100;
     static final long S = 1_000_000_000L;
     static final long RM0 = 0x0200_0000_0010L;
     static final long RM1 = 0x0200_0000_0011L;
@@ -136,10 +139,30 @@ class RouterFuzzTest {
         }
         sink.frames.clear();
 
-        for (int n = 0; n < MAX_FRAMES && in.remainingBytes() > 0; n++) {
+        int fuzzed = 0;
+        int burstLeft = 0;
+        int burstPort = 0;
+        int burstProto = 0;
+        int burstSrc = A;
+        while (burstLeft > 0 || fuzzed < MAX_FRAMES && in.remainingBytes() > 0) {
             buf.setMemory(0, buf.capacity(), (byte) 0);
-            final int[] port = {in.consumeInt(0, 9) == 0 ? in.consumeInt(-1, 3) : in.consumeInt(0, 1)};
-            final int len = frame(in, buf, port, history);
+            final int[] port = {0};
+            final int len;
+            if (burstLeft > 0) {
+                len = burstFrame(buf, burstSrc, burstProto, burstPort + burstLeft--);
+            } else {
+                fuzzed++;
+                if (in.consumeInt(0, 15) == 0) {
+                    // a burst of new outbound connections: fills conntrack (32) and the SNAT ports (76)
+                    burstLeft = in.consumeInt(1, MAX_BURST);
+                    burstPort = in.consumeInt(1, 65535 - MAX_BURST);
+                    burstProto = in.consumeBoolean() ? Ipv4Header.PROTO_TCP : Ipv4Header.PROTO_UDP;
+                    burstSrc = in.consumeBoolean() ? A : I;
+                    continue;
+                }
+                port[0] = in.consumeInt(0, 9) == 0 ? in.consumeInt(-1, 3) : in.consumeInt(0, 1);
+                len = frame(in, buf, port, history);
+            }
             final int inPort = port[0];
             if (len < 0) {
                 continue;
@@ -444,6 +467,46 @@ class RouterFuzzTest {
         }
         final int extra = in.consumeInt(0, 7) == 0 ? in.consumeInt(0, 40) : 0;
         return Math.min(b.capacity(), EthernetHeader.LENGTH + Math.max(ipLen, 0) + extra);
+    }
+
+    /** A TCP SYN or a UDP datagram from {@code src} (inside) port {@code sport} to 198.51.100.7:80, all valid. */
+    static int burstFrame(UnsafeBuffer b, int src, int proto, int sport) {
+        final int ipOff = EthernetHeader.LENGTH;
+        final int l4 = ipOff + Ipv4Header.MIN_LENGTH;
+        EthernetHeader.setDst(b, 0, RM0);
+        EthernetHeader.setSrc(b, 0, src == A ? HA : HI);
+        EthernetHeader.setEtherType(b, 0, EthernetHeader.ETH_P_IPV4);
+        final int l4Len;
+        if (proto == Ipv4Header.PROTO_TCP) {
+            TcpHeader.setSrcPort(b, l4, sport);
+            TcpHeader.setDstPort(b, l4, 80);
+            TcpHeader.setSeq(b, l4, sport);
+            TcpHeader.setHeaderLength(b, l4, TcpHeader.MIN_LENGTH);
+            TcpHeader.setFlags(b, l4, TcpHeader.SYN);
+            TcpHeader.setWindow(b, l4, 0xffff);
+            l4Len = TcpHeader.MIN_LENGTH;
+        } else {
+            UdpHeader.setSrcPort(b, l4, sport);
+            UdpHeader.setDstPort(b, l4, 80);
+            l4Len = UdpHeader.LENGTH + 4;
+            UdpHeader.setDatagramLength(b, l4, l4Len);
+        }
+        Ipv4Header.setVersionAndHeaderLength(b, ipOff, Ipv4Header.MIN_LENGTH);
+        Ipv4Header.setTotalLength(b, ipOff, Ipv4Header.MIN_LENGTH + l4Len);
+        Ipv4Header.setId(b, ipOff, sport);
+        Ipv4Header.setFlagsFragment(b, ipOff, Ipv4Header.FLAG_DF);
+        Ipv4Header.setTtl(b, ipOff, 64);
+        Ipv4Header.setProtocol(b, ipOff, proto);
+        Ipv4Header.setSrc(b, ipOff, src);
+        Ipv4Header.setDst(b, ipOff, ip(198, 51, 100, 7));
+        final int sum = Checksum.finish(Checksum.pseudoIpv4(b, ipOff, proto, l4Len) + Checksum.sum(b, l4, l4Len));
+        if (proto == Ipv4Header.PROTO_TCP) {
+            TcpHeader.setChecksum(b, l4, sum);
+        } else {
+            UdpHeader.setChecksum(b, l4, Checksum.udpChecksum(sum));
+        }
+        Checksum.writeIpv4HeaderChecksum(b, ipOff);
+        return EthernetHeader.LENGTH + Ipv4Header.MIN_LENGTH + l4Len;
     }
 
     /** The answer to an earlier output: addresses and ports swapped, the rest as it was. */
