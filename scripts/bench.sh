@@ -715,6 +715,9 @@ EOF
 }
 t_lat() {
 	local r out spid i p50 p99 p999 n
+	# a flood just before may still be queued in a userspace switch or router (the router's queue holds ~0.5 s of
+	# 64-byte frames): wait until a ping gets through, so that sockperf's first messages are not lost in it
+	ensure_ping || log "    $CFG: no ping through before the latency test"
 	if [ "$LAT_TOOL" = sockperf ]; then
 		ip netns exec "$NS_B" sockperf server -i $IPB -p $PORT_LAT >"$RAWC/lat-server.log" 2>&1 9<&- &
 	else
