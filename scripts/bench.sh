@@ -20,6 +20,22 @@
 #   kernel-vxlan  a Linux bridge + kernel VXLAN device (VNI 77) per host, VM MTU 1450, default offloads
 #                                                                                          (peer "kernel-vxlan")
 #   The switch CPU of a tunnel config is the sum of both hosts' switch processes.
+# Router configs (opt-in: --routers, or their peer names in --peers, or --configs): one jvs daemon in <P>s with an
+# integration bridge br0 (VLANs = tenant networks) and, for SNAT, an external bridge br1; VMs are internal ports (TAP)
+# moved into <P>a / <P>b; the routing is done either by jvs' userspace router (router legs, type=router) or by a
+# kernel "qrouter" namespace <P>r (internal ports of jvs moved there, ip_forward=1, iptables SNAT), so the jvs bridge
+# is the same in both and the comparison isolates the router:
+#   jvs-routed     VM A (10.77.1.2, VLAN 1) and VM B (10.77.2.2, VLAN 2) on br0, routed by jvs router <P>r with a leg
+#                  on each VLAN (10.77.1.1, 10.77.2.1)                                       (ours)
+#   kernel-routed  the same, legs = internal ports <P>qa / <P>qb in netns <P>r with those addresses, ip_forward=1
+#                                                                                          (peer "kernel-routed")
+#   jvs-snat       VM A (10.77.1.2, VLAN 1) behind jvs router <P>r, gateway leg on br1 (172.31.78.10) with
+#                  router/set-gateway (SNAT to 172.31.78.10); B = an external namespace (172.31.78.1, no route to
+#                  10.77.1.0/24) on a veth system port of br1                                 (ours)
+#   kernel-snat    the same, routed by netns <P>r: qa (VLAN 1 on br0) and qg (br1) internal ports, default via
+#                  172.31.78.1, iptables -t nat POSTROUTING -o qg -j SNAT --to-source 172.31.78.10 (peer "kernel-snat")
+#   The switch CPU of a kernel-* router config is the jvs daemon's only: the kernel's routing runs in softirq and
+#   system-call context of the endpoints and is not accounted to any process.
 # Workloads (--only): tcp = iperf3 TCP 1 and 4 streams; pps = 64-byte UDP flood (trafgen, iperf3 if
 # trafgen is missing) with the switch's CPU time per forwarded packet; lat = UDP request-response
 # RTT percentiles (sockperf ping-pong --full-rtt, or scripts/bench/latpp.py if sockperf is missing).
@@ -30,15 +46,15 @@
 # Every switch runs inside <P>s (tunnel configs: <P>s and <P>t) (OVS' netdev datapath leaves persistent taps in the namespace it runs in:
 # there they die with the namespace). Nothing is created in the root namespace; the OVS databases,
 # sockets and logs live in a private temp dir. A trap removes everything on exit, failure and Ctrl-C;
-# leftovers of an interrupted earlier run (netns jvb????[abst], /tmp/jvs-bench.jvb????) are removed first.
+# leftovers of an interrupted earlier run (netns jvb????[abstr], /tmp/jvs-bench.jvb????) are removed first.
 # One bench at a time: lock /run/lock/jvs-bench.lock.
 set -u -o pipefail
 export LC_ALL=C
 
 ROOT=$(cd "$(dirname "$(readlink -f "${BASH_SOURCE[0]}")")/.." && pwd)
 HELP=$ROOT/scripts/bench
-USAGE="usage: ./jvs bench [--quick] [--runs N] [--only tcp,pps,lat] [--peers kernel,ovs,ovs-txoff,veth,ovs-gre,kernel-vxlan]
-                  [--tunnels] [--threads N] [--out DIR] [--configs jvs-veth,jvs-tap,bridge,ovs,...] [-h]
+USAGE="usage: ./jvs bench [--quick] [--runs N] [--only tcp,pps,lat] [--peers kernel,ovs,ovs-txoff,veth,ovs-gre,kernel-vxlan,...]
+                  [--tunnels] [--routers] [--threads N] [--out DIR] [--configs jvs-veth,jvs-tap,bridge,ovs,...] [-h]
   jvs (jvs-veth, plus jvs-tap unless --quick) always runs; default peers: kernel,ovs,veth (about 3 minutes);
   tunnel configs do not run by default
   --quick        1-s tests, no jvs-tap, no idle wait (about 70 s on the 2-vCPU VM: JVM starts and tool set-up dominate)
@@ -49,26 +65,34 @@ USAGE="usage: ./jvs bench [--quick] [--runs N] [--only tcp,pps,lat] [--peers ker
                  with tx offload off on the endpoints, veth = bare veth pair (ceiling); 'none' for jvs only;
                  tunnel peers: ovs-gre = two OVS netdev hosts joined by GRE (adds jvs-gre),
                  kernel-vxlan = two hosts with a Linux bridge + kernel VXLAN device (adds jvs-vxlan)
+                 router peers: kernel-routed = two tenant VLANs routed by a kernel qrouter namespace (adds
+                 jvs-routed), kernel-snat = a VM SNATed to an external bridge by a kernel qrouter (adds jvs-snat)
   --tunnels      only the tunnel set (--peers is then ignored): jvs-gre, jvs-vxlan, ovs-gre, kernel-vxlan (two hosts = two namespaces
                  with a switch each, joined by a veth underlay; about 3.5 minutes, 2 with --quick, on the
                  2-vCPU VM under load);
                  the table adds the ratios jvs-gre/ovs-gre and jvs-vxlan/kernel-vxlan
+  --routers      only the router set (with --tunnels: both sets; --peers is then ignored): jvs-routed, jvs-snat,
+                 kernel-routed, kernel-snat (jvs' userspace router vs a kernel qrouter namespace behind the same jvs
+                 bridges; about 2.5 minutes); the table adds jvs-routed/kernel-routed and jvs-snat/kernel-snat
   --threads N    passed to the jvs daemon(s) (reactor threads)
   --out DIR      results.md, results.json, results.png and raw/ go there (default /tmp/jvs-bench)
   --configs LIST exact list of rows (overrides --peers, --tunnels and the jvs defaults), from:
-                 jvs-veth,jvs-tap,bridge,ovs,ovs-txoff,veth,jvs-gre,jvs-vxlan,ovs-gre,kernel-vxlan
+                 jvs-veth,jvs-tap,bridge,ovs,ovs-txoff,veth,jvs-gre,jvs-vxlan,ovs-gre,kernel-vxlan,
+                 jvs-routed,jvs-snat,kernel-routed,kernel-snat
   env: T_TCP=5 T_PPS=5 T_LAT=3 (seconds per test) IDLE_WAIT=3 (max s to wait for an idle machine per config)
   exit: 0 ok, 2 usage/setup error, 3 jvs moved no traffic (or its setup failed)"
-ALL_CONFIGS="jvs-veth jvs-tap bridge ovs ovs-txoff veth jvs-gre jvs-vxlan ovs-gre kernel-vxlan"
+ALL_CONFIGS="jvs-veth jvs-tap bridge ovs ovs-txoff veth jvs-gre jvs-vxlan ovs-gre kernel-vxlan jvs-routed jvs-snat kernel-routed kernel-snat"
 TUNNEL_CONFIGS="jvs-gre jvs-vxlan ovs-gre kernel-vxlan"
+ROUTER_CONFIGS="jvs-routed jvs-snat kernel-routed kernel-snat"
 
 die() { echo "bench.sh: $*" >&2; exit 2; }
 list() { local x=${1//,/ }; echo "$x"; }
-CONFIGS="" PEERS="kernel ovs veth" ONLY="tcp pps lat" THREADS="" QUICK=0 TUNNELS=0 OUTDIR=/tmp/jvs-bench RUNS_ARG=""
+CONFIGS="" PEERS="kernel ovs veth" ONLY="tcp pps lat" THREADS="" QUICK=0 TUNNELS=0 ROUTERS=0 OUTDIR=/tmp/jvs-bench RUNS_ARG=""
 while [ $# -gt 0 ]; do
 	case $1 in
 	--quick) QUICK=1 ;;
 	--tunnels) TUNNELS=1 ;;
+	--routers) ROUTERS=1 ;;
 	--runs | --threads | --only | --peers | --out | --configs)
 		[ $# -ge 2 ] || die "$1 needs a value"
 		case $1 in --runs) RUNS_ARG=$2 ;; --threads) THREADS=$2 ;; --only) ONLY=$(list "$2") ;;
@@ -87,8 +111,9 @@ while [ $# -gt 0 ]; do
 done
 for t in $ONLY; do case $t in tcp | pps | lat) ;; *) die "--only: unknown workload '$t' (tcp, pps, lat)" ;; esac; done
 [ -n "$ONLY" ] || die "--only: empty list"
-if [ -z "$CONFIGS" ] && [ $TUNNELS = 1 ]; then
-	CONFIGS=$TUNNEL_CONFIGS
+if [ -z "$CONFIGS" ] && { [ $TUNNELS = 1 ] || [ $ROUTERS = 1 ]; }; then
+	[ $TUNNELS = 1 ] && CONFIGS=$TUNNEL_CONFIGS
+	[ $ROUTERS = 1 ] && CONFIGS="${CONFIGS:+$CONFIGS }$ROUTER_CONFIGS"
 elif [ -z "$CONFIGS" ]; then
 	CONFIGS="jvs-veth"
 	[ $QUICK = 1 ] || CONFIGS+=" jvs-tap"
@@ -101,11 +126,13 @@ elif [ -z "$CONFIGS" ]; then
 		veth) CONFIGS+=" veth" ;;
 		ovs-gre) TUN+=" jvs-gre ovs-gre" ;;         # a tunnel peer brings its jvs counterpart
 		kernel-vxlan) TUN+=" jvs-vxlan kernel-vxlan" ;;
+		kernel-routed) TUN+=" jvs-routed kernel-routed" ;; # a router peer brings its jvs counterpart
+		kernel-snat) TUN+=" jvs-snat kernel-snat" ;;
 		none) ;;
-		*) die "--peers: unknown peer '$p' (kernel, ovs, ovs-txoff, veth, ovs-gre, kernel-vxlan, none)" ;;
+		*) die "--peers: unknown peer '$p' (kernel, ovs, ovs-txoff, veth, ovs-gre, kernel-vxlan, kernel-routed, kernel-snat, none)" ;;
 		esac
 	done
-	for c in $TUNNEL_CONFIGS; do case " $TUN " in *" $c "*) CONFIGS+=" $c" ;; esac; done # jvs-gre jvs-vxlan ovs-gre kernel-vxlan
+	for c in $TUNNEL_CONFIGS $ROUTER_CONFIGS; do case " $TUN " in *" $c "*) CONFIGS+=" $c" ;; esac; done # jvs-gre jvs-vxlan ovs-gre kernel-vxlan
 fi
 for c in $CONFIGS; do case " $ALL_CONFIGS " in *" $c "*) ;; *) die "unknown config '$c' (one of: ${ALL_CONFIGS// /,})" ;; esac; done
 [ -z "$THREADS" ] || [[ $THREADS =~ ^[1-9][0-9]?$ ]] || die "--threads wants a number 1..99, got '$THREADS'"
@@ -124,8 +151,14 @@ has() { case " $ONLY " in *" $1 "*) return 0 ;; esac; return 1; }
 
 PFX=jvb$(printf '%04x' $((RANDOM % 65536)))
 NS_A=${PFX}a NS_B=${PFX}b NS_S=${PFX}s NS_T=${PFX}t # t: the second host of the tunnel configs
+NS_R=${PFX}r # the kernel qrouter namespace of kernel-routed / kernel-snat
 UIP_S=172.31.77.1 UIP_T=172.31.77.2 TUN_KEY=77 # tunnel configs: underlay addresses, GRE key / VNI
-IPA=10.77.0.1 IPB=10.77.0.2
+IPA0=10.77.0.1 IPB0=10.77.0.2 # endpoint addresses (router configs set their own, per config)
+IPA=$IPA0 IPB=$IPB0
+GW_A="" # router configs: A's default gateway (the 64-byte flood is addressed to its MAC)
+JVS_BRIDGES="br0" # bridges of the jvs daemon, for the diagnostics
+# router configs: tenant subnets (VLAN 1 and 2), the external subnet, the router's gateway address there
+R_GW_A=10.77.1.1 R_IPA=10.77.1.2 R_GW_B=10.77.2.1 R_IPB=10.77.2.2 R_EXT_PEER=172.31.78.1 R_EXT=172.31.78.10
 PORT_IPERF=5201 PORT_LAT=11111
 WORK=/tmp/jvs-bench.$PFX
 RUN=$WORK/run RUN2=$WORK/run2 # jvs daemon run dirs (RUN2: host t of the tunnel configs)
@@ -202,7 +235,7 @@ kill_pid() { # one PID we own: TERM, then KILL after 3 s
 	return 0
 }
 our_namespaces() { # this run's, plus leftovers of earlier runs (we hold the lock: none of them is running)
-	ls /run/netns 2>/dev/null | grep -E '^jvb[0-9a-f]{4}[abst]$'
+	ls /run/netns 2>/dev/null | grep -E '^jvb[0-9a-f]{4}[abstr]$'
 }
 teardown() {
 	local i ns pid
@@ -461,6 +494,90 @@ cfg_kernel_vxlan() {
 	underlay_ping
 }
 
+# router configs: one jvs daemon in S, br0 = integration bridge (VLAN 1 = A's subnet, VLAN 2 = B's), br1 = external
+rtr_vm() { # $1 netns, $2 tap name, $3 VLAN: a VM = an internal port of br0 with that tag, moved into $1
+	jvsctl add-port br0 "$2" type=internal netns="$1" tag="$3" >/dev/null
+}
+rtr_ext_peer() { # B = the outside world: netns B on a veth system port of br1, $R_EXT_PEER/24, no route to the tenants
+	ip link add "${PFX}B0" netns "$NS_S" type veth peer name "${PFX}B1" netns "$NS_B" || return 1
+	ip -n "$NS_S" link set "${PFX}B0" up
+	jvsctl add-port br1 "${PFX}B0" >/dev/null
+}
+rtr_routes() { # default routes of the VMs ($1 = B's gateway, or "" for none)
+	ip -n "$NS_A" route add default via $R_GW_A || return 1
+	[ -z "$1" ] || ip -n "$NS_B" route add default via "$1"
+}
+cfg_jvs_routed() {
+	DESC="jvs daemon in netns ${NS_S}${THREADS:+ (--threads $THREADS)}, br0 with VM A (TAP, VLAN 1, $R_IPA/24) and VM B (TAP, VLAN 2, $R_IPB/24), routed by the userspace router ${PFX}r (legs type=router $R_GW_A/24 tag=1, $R_GW_B/24 tag=2), no NAT, default offloads"
+	IPA=$R_IPA IPB=$R_IPB GW_A=$R_GW_A
+	mk_ns "$NS_A" "$NS_B" "$NS_S" || return 1
+	start_jvs || return 1
+	jvsctl add-router "${PFX}r" >/dev/null || return 1
+	jvsctl add-port br0 "${PFX}qa" type=router options:router="${PFX}r" options:ip=$R_GW_A/24 tag=1 >/dev/null || return 1
+	jvsctl add-port br0 "${PFX}qb" type=router options:router="${PFX}r" options:ip=$R_GW_B/24 tag=2 >/dev/null || return 1
+	rtr_vm "$NS_A" "${PFX}ta" 1 || return 1
+	rtr_vm "$NS_B" "${PFX}tb" 2 || return 1
+	DEV_A=${PFX}ta DEV_B=${PFX}tb
+	ep_addr || return 1
+	rtr_routes $R_GW_B
+}
+cfg_kernel_routed() {
+	DESC="jvs daemon in netns ${NS_S}${THREADS:+ (--threads $THREADS)}, br0 with VM A (TAP, VLAN 1) and VM B (TAP, VLAN 2) as in jvs-routed, routed by a kernel qrouter netns ${NS_R}: internal ports ${PFX}qa ($R_GW_A/24, tag=1) and ${PFX}qb ($R_GW_B/24, tag=2) moved there, ip_forward=1, no netfilter rules, default offloads"
+	IPA=$R_IPA IPB=$R_IPB GW_A=$R_GW_A
+	mk_ns "$NS_A" "$NS_B" "$NS_S" "$NS_R" || return 1
+	start_jvs || return 1
+	rtr_vm "$NS_R" "${PFX}qa" 1 || return 1
+	rtr_vm "$NS_R" "${PFX}qb" 2 || return 1
+	ip -n "$NS_R" addr add $R_GW_A/24 dev "${PFX}qa" || return 1
+	ip -n "$NS_R" addr add $R_GW_B/24 dev "${PFX}qb" || return 1
+	ip -n "$NS_R" link set "${PFX}qa" up
+	ip -n "$NS_R" link set "${PFX}qb" up
+	nsx "$NS_R" sysctl -qw net.ipv4.ip_forward=1 || return 1
+	rtr_vm "$NS_A" "${PFX}ta" 1 || return 1
+	rtr_vm "$NS_B" "${PFX}tb" 2 || return 1
+	DEV_A=${PFX}ta DEV_B=${PFX}tb
+	ep_addr || return 1
+	rtr_routes $R_GW_B
+}
+cfg_jvs_snat() {
+	DESC="jvs daemon in netns ${NS_S}${THREADS:+ (--threads $THREADS)}, VM A (TAP, VLAN 1 of br0, $R_IPA/24) behind the userspace router ${PFX}r (leg $R_GW_A/24 tag=1 on br0, gateway leg $R_EXT/24 on br1, router/set-gateway: SNAT to $R_EXT), B = outside netns on a veth system port of br1 ($R_EXT_PEER/24, no route back), default offloads"
+	IPA=$R_IPA IPB=$R_EXT_PEER GW_A=$R_GW_A JVS_BRIDGES="br0 br1"
+	mk_ns "$NS_A" "$NS_B" "$NS_S" || return 1
+	start_jvs || return 1
+	jvsctl add-br br1 >/dev/null || return 1
+	jvsctl add-router "${PFX}r" >/dev/null || return 1
+	jvsctl add-port br0 "${PFX}qa" type=router options:router="${PFX}r" options:ip=$R_GW_A/24 tag=1 >/dev/null || return 1
+	jvsctl add-port br1 "${PFX}qg" type=router options:router="${PFX}r" options:ip=$R_EXT/24 >/dev/null || return 1
+	rtr_vm "$NS_A" "${PFX}ta" 1 || return 1
+	rtr_ext_peer || return 1
+	jvsctl router/set-gateway "${PFX}r" "${PFX}qg" $R_EXT_PEER >/dev/null || return 1
+	DEV_A=${PFX}ta DEV_B=${PFX}B1
+	ep_addr || return 1
+	rtr_routes ""
+}
+cfg_kernel_snat() {
+	DESC="jvs daemon in netns ${NS_S}${THREADS:+ (--threads $THREADS)}, VM A (TAP, VLAN 1 of br0) and the outside netns B (veth system port of br1, $R_EXT_PEER/24) as in jvs-snat, routed by a kernel qrouter netns ${NS_R}: internal ports ${PFX}qa ($R_GW_A/24, tag=1, br0) and ${PFX}qg ($R_EXT/24, br1), default via $R_EXT_PEER, ip_forward=1, iptables -t nat POSTROUTING -o ${PFX}qg -j SNAT --to-source $R_EXT, default offloads"
+	IPA=$R_IPA IPB=$R_EXT_PEER GW_A=$R_GW_A JVS_BRIDGES="br0 br1"
+	command -v iptables >/dev/null 2>&1 || { log "kernel-snat needs iptables"; return 1; }
+	mk_ns "$NS_A" "$NS_B" "$NS_S" "$NS_R" || return 1
+	start_jvs || return 1
+	jvsctl add-br br1 >/dev/null || return 1
+	rtr_vm "$NS_R" "${PFX}qa" 1 || return 1
+	jvsctl add-port br1 "${PFX}qg" type=internal netns="$NS_R" >/dev/null || return 1
+	ip -n "$NS_R" addr add $R_GW_A/24 dev "${PFX}qa" || return 1
+	ip -n "$NS_R" addr add $R_EXT/24 dev "${PFX}qg" || return 1
+	ip -n "$NS_R" link set "${PFX}qa" up
+	ip -n "$NS_R" link set "${PFX}qg" up
+	ip -n "$NS_R" route add default via $R_EXT_PEER dev "${PFX}qg" || return 1
+	nsx "$NS_R" sysctl -qw net.ipv4.ip_forward=1 || return 1
+	nsx "$NS_R" iptables -t nat -A POSTROUTING -o "${PFX}qg" -j SNAT --to-source $R_EXT || return 1
+	rtr_vm "$NS_A" "${PFX}ta" 1 || return 1
+	rtr_ext_peer || return 1
+	DEV_A=${PFX}ta DEV_B=${PFX}B1
+	ep_addr || return 1
+	rtr_routes ""
+}
+
 # ---------------------------------------------------------------- tests
 ensure_ping() {
 	local i
@@ -480,7 +597,7 @@ start_iperf_server() {
 	done
 	return 1
 }
-ns_inodes() { local ns; for ns in "$NS_A" "$NS_B" "$NS_S" "$NS_T"; do [ -e "/run/netns/$ns" ] && stat -L -c %i "/run/netns/$ns"; done; }
+ns_inodes() { local ns; for ns in "$NS_A" "$NS_B" "$NS_S" "$NS_T" "$NS_R"; do [ -e "/run/netns/$ns" ] && stat -L -c %i "/run/netns/$ns"; done; }
 cpu_ticks() { # utime+stime of the switch process(es) in "$1" (all threads; summed), clock ticks; 0 when there is none
 	local s p sum=0
 	for p in $1; do
@@ -542,6 +659,11 @@ t_pps() { # 64-byte frames: 14 + 20 + 8 + 18 bytes payload = 60 + FCS
 	local r macA macB tx rx t0 t1 out d0 d1 c0 c1 el cpu_s
 	macA=$(nsx "$NS_A" cat "/sys/class/net/$DEV_A/address")
 	macB=$(nsx "$NS_B" cat "/sys/class/net/$DEV_B/address")
+	if [ -n "$GW_A" ]; then # routed: the frames go to A's gateway (its MAC is known since the ping check)
+		macB=$(nsx "$NS_A" ip neigh show "$GW_A" dev "$DEV_A" | awk '/lladdr/ {for (i = 1; i < NF; i++) if ($i == "lladdr") print $(i+1); exit}')
+		[ -n "$macB" ] || { nsx "$NS_A" ping -c 1 -W 1 "$GW_A" >/dev/null 2>&1; macB=$(nsx "$NS_A" ip neigh show "$GW_A" dev "$DEV_A" | awk '{for (i = 1; i < NF; i++) if ($i == "lladdr") print $(i+1); exit}'); }
+		[ -n "$macB" ] || { rec note 0 "64-byte flood: no ARP entry for the gateway $GW_A in $NS_A"; return 0; }
+	fi
 	cat >"$RAWC/udp64.trafgen" <<EOF
 {
   eth(da=$macB, sa=$macA),
@@ -593,6 +715,9 @@ EOF
 }
 t_lat() {
 	local r out spid i p50 p99 p999 n
+	# a flood just before may still be queued in a userspace switch or router (the router's queue holds ~0.5 s of
+	# 64-byte frames): wait until a ping gets through, so that sockperf's first messages are not lost in it
+	ensure_ping || log "    $CFG: no ping through before the latency test"
 	if [ "$LAT_TOOL" = sockperf ]; then
 		ip netns exec "$NS_B" sockperf server -i $IPB -p $PORT_LAT >"$RAWC/lat-server.log" 2>&1 9<&- &
 	else
@@ -627,10 +752,11 @@ t_lat() {
 # where did packets go: counters of the fresh namespaces, the switch's own view, its log
 diagnostics() {
 	local ns d s
-	for ns in "$NS_A" "$NS_B" "$NS_S" "$NS_T"; do
+	for ns in "$NS_A" "$NS_B" "$NS_S" "$NS_T" "$NS_R"; do
 		[ -e "/run/netns/$ns" ] || continue
 		{ echo "== $ns"; nsx "$ns" ip -s link; nsx "$ns" nstat -asz; nsx "$ns" ss -0 -m -a; } >>"$RAWC/counters.txt" 2>&1
 	done
+	[ -e "/run/netns/$NS_R" ] && { echo "== iptables -t nat in $NS_R"; nsx "$NS_R" iptables -t nat -L -v -n; } >>"$RAWC/counters.txt" 2>&1
 	d="receiver: TcpInCsumErrors $(nsx "$NS_B" nstat -asz TcpInCsumErrors | awk '/TcpInCsumErrors/ {print $2}')"
 	d+=" UdpRcvbufErrors $(nsx "$NS_B" nstat -asz UdpRcvbufErrors | awk '/UdpRcvbufErrors/ {print $2}')"
 	d+=", sender TcpRetransSegs $(nsx "$NS_A" nstat -asz TcpRetransSegs | awk '/TcpRetransSegs/ {print $2}')"
@@ -641,7 +767,13 @@ diagnostics() {
 		jvs_diag "host $NS_T" jvsctl2 -t daemon-t.log
 		d+=", AF_PACKET socket drops now: $(afpacket_drops)"
 		;;
-	jvs-*)
+	jvs-routed | jvs-snat)
+		jvs_diag "" jvsctl "" daemon.log
+		{ jvsctl router/show "${PFX}r"; jvsctl ct/show; } >"$RAWC/router-show.txt" 2>&1
+		d+=", router: $(awk '/^ *(counters|drops):/ {gsub(/^ +/, ""); printf "%s; ", $0}' "$RAWC/router-show.txt" | cut -c1-300)"
+		d+=", AF_PACKET socket drops in $NS_S now: $(afpacket_drops)"
+		;;
+	jvs-* | kernel-routed | kernel-snat)
 		jvs_diag "" jvsctl "" daemon.log
 		d+=", AF_PACKET socket drops in $NS_S now: $(afpacket_drops)"
 		;;
@@ -658,8 +790,8 @@ diagnostics() {
 	rec diag 0 "$d"
 }
 jvs_diag() { # $1 label, $2 CLI function, $3 file suffix, $4 daemon log; appends to d
-	local s w=${1:+ ($1)}
-	$2 dump-ports br0 >"$RAWC/dump-ports$3.txt" 2>&1
+	local s w=${1:+ ($1)} br
+	for br in $JVS_BRIDGES; do $2 dump-ports "$br"; done >"$RAWC/dump-ports$3.txt" 2>&1
 	$2 dpctl/show >"$RAWC/dpctl-show$3.txt" 2>&1
 	s=$(awk '/^port / {p=$2} /drops=[1-9]|dropped=[1-9]|errors=[1-9]|kernel_drops=[1-9]/ || (/drops:/ && !/none/) {gsub(/^ +/, ""); printf "%s %s; ", p, $0}' "$RAWC/dump-ports$3.txt" | cut -c1-400)
 	d+=", jvs dump-ports$w: ${s:-no drops or errors}"
@@ -695,7 +827,7 @@ run_config() {
 	RAWC=$RAW/$CFG
 	rm -rf "$RAWC"
 	mkdir -p "$RAWC"
-	DESC="" DEV_A="" DEV_B="" SWPID="" OVSD=""
+	DESC="" DEV_A="" DEV_B="" SWPID="" OVSD="" IPA=$IPA0 IPB=$IPB0 GW_A="" JVS_BRIDGES="br0"
 	local fn=cfg_${CFG//-/_} t0=$SECONDS
 	wait_idle
 	rec loadavg 0 "$(cut -d' ' -f1 /proc/loadavg)"
@@ -714,7 +846,7 @@ run_config() {
 		log "$CFG: setup or forwarding check (ping $IPA -> $IPB) FAILED, not measured"
 		rec note 0 "setup or ping check failed: not measured"
 		rec failed 0 yes
-		case $CFG in jvs-*) [ -n "$SWPID" ] && { jvsctl show >"$RAWC/show.txt" 2>&1; [ -S "$RUN2/jvs.sock" ] && jvsctl2 show >"$RAWC/show-t.txt" 2>&1; diagnostics; } ;; esac
+		case $CFG in jvs-* | kernel-routed | kernel-snat) [ -n "$SWPID" ] && { jvsctl show >"$RAWC/show.txt" 2>&1; [ -S "$RUN2/jvs.sock" ] && jvsctl2 show >"$RAWC/show-t.txt" 2>&1; diagnostics; } ;; esac
 		FAILED+=("$CFG")
 	fi
 	teardown
@@ -728,7 +860,7 @@ exec 9>>"$LOCK"
 flock -n 9 || die "another bench.sh is measuring on this machine (lock $LOCK)"
 trap on_exit EXIT
 trap 'log "interrupted"; exit 130' INT TERM HUP
-teardown # leftovers of an earlier, interrupted run (netns jvb????[abst] only)
+teardown # leftovers of an earlier, interrupted run (netns jvb????[abstr] only)
 rm -rf /tmp/jvs-bench.jvb[0-9a-f][0-9a-f][0-9a-f][0-9a-f]
 need_tools
 mkdir -p "$WORK" "$OUTDIR" || die "cannot create $OUTDIR"
@@ -741,6 +873,7 @@ LOAD0=$(cut -d' ' -f1-3 /proc/loadavg)
 START=$SECONDS
 log "bench $PFX: configs [$CONFIGS], workloads [$ONLY], RUNS=$RUNS, TCP ${T_TCP}s, flood ${T_PPS}s, latency ${T_LAT}s, loadavg $LOAD0"
 for c in $CONFIGS; do run_config "$c"; done
+IPA=$IPA0 IPB=$IPB0
 ELAPSED=$((SECONDS - START))
 LOAD1=$(cut -d' ' -f1-3 /proc/loadavg)
 meta when "$WHEN"; meta elapsed_s "$ELAPSED"; meta runs "$RUNS"; meta only "$ONLY"; meta configs "$CONFIGS"
@@ -753,13 +886,17 @@ MD=$OUTDIR/results.md JSON=$OUTDIR/results.json PNG=$OUTDIR/results.png
 {
 	case " $CONFIGS " in
 	*" jvs-veth "* | *" jvs-tap "* | *" bridge "* | *" ovs "* | *" ovs-txoff "* | *" veth "*) echo "# jvs vs the kernel bridge, OVS userspace and a bare veth (./jvs bench)" ;;
-	*) echo "# jvs tunnels vs OVS GRE and the kernel's VXLAN (./jvs bench)" ;;
+	*" jvs-gre "* | *" jvs-vxlan "* | *" ovs-gre "* | *" kernel-vxlan "*) echo "# jvs tunnels vs OVS GRE and the kernel's VXLAN (./jvs bench)" ;;
+	*) echo "# jvs' userspace router vs a kernel qrouter namespace behind the same jvs bridges (./jvs bench)" ;;
 	esac
 	echo
 	echo "Measured $WHEN in ${ELAPSED} s; jvs $(git -C "$ROOT" rev-parse --short HEAD 2>/dev/null || echo '?');" \
 		"options: $([ $QUICK = 1 ] && echo '--quick ')--runs $RUNS --only ${ONLY// /,} --configs ${CONFIGS// /,}${THREADS:+ --threads $THREADS}."
 	echo "Machine: $(nproc) vCPU $(awk -F': ' '/model name/ {print $2; exit}' /proc/cpuinfo), kernel $(uname -r);" \
 		"**loadavg at start $LOAD0, at end $LOAD1** (other engineers build and test on this machine: see the machine rows)."
+	case " $CONFIGS " in *" jvs-routed "* | *" jvs-snat "* | *" kernel-routed "* | *" kernel-snat "*)
+		echo "Router configs use their own addresses: A $R_IPA (VLAN 1); B $R_IPB (VLAN 2, routed) or $R_EXT_PEER (outside, SNAT); the other configs $IPA0 -> $IPB0." ;;
+	esac
 	echo "Tests: TCP ${T_TCP} s (iperf3 -P 1 / -P 4), 64-byte UDP flood ${T_PPS} s ($PPS_TOOL, one sender), latency ${T_LAT} s ($LAT_TOOL, 64-byte UDP, one request in flight);" \
 		"traffic $IPA -> $IPB only, between namespaces this script made."
 	echo
@@ -791,6 +928,18 @@ MD=$OUTDIR/results.md JSON=$OUTDIR/results.json PNG=$OUTDIR/results.png
 		echo "  -- add-port <g> <A0> -- add-port <g> <gre> -- set interface <gre> type=gre options:remote_ip=$UIP_T options:key=$TUN_KEY"
 		echo "ip -n S addr add $UIP_S/24 dev <p>; ip -n S link set <p> mtu 1600 up; ovs-appctl tnl/neigh/set <p> $UIP_T <mac of T's <p>>; A: mtu 1458, ethtool -K <devA> tx off"
 		echo "ip -n S link add <vx> type vxlan id $TUN_KEY remote $UIP_T local $UIP_S dstport 4789 dev U0; bridge <br> with <vx> and <A0>; A: mtu 1450   # kernel-vxlan"
+		;;
+	esac
+	case " $CONFIGS " in
+	*" jvs-routed "* | *" jvs-snat "* | *" kernel-routed "* | *" kernel-snat "*)
+		echo "# router configs: one jvs daemon in S, br0 (tenant VLANs 1, 2), br1 (external); VMs A, B = internal ports with tags"
+		echo "./jvs --rundir R add-port br0 <tapA> type=internal netns=A tag=1; A: $R_IPA/24, default via $R_GW_A (B likewise: VLAN 2, $R_IPB, via $R_GW_B)"
+		echo "./jvs --rundir R add-router <r>; add-port br0 <qa> type=router options:router=<r> options:ip=$R_GW_A/24 tag=1   # jvs-routed: <qb> $R_GW_B/24 tag=2"
+		echo "./jvs --rundir R add-port br1 <qg> type=router options:router=<r> options:ip=$R_EXT/24; router/set-gateway <r> <qg> $R_EXT_PEER   # jvs-snat"
+		echo "#   jvs-snat / kernel-snat: B = outside netns on a veth system port of br1, $R_EXT_PEER/24, no route to 10.77.1.0/24"
+		echo "./jvs --rundir R add-port br0 <qa> type=internal netns=Q tag=1; ip -n Q addr add $R_GW_A/24 dev <qa>; sysctl net.ipv4.ip_forward=1   # kernel-*"
+		echo "ip -n Q route add default via $R_EXT_PEER dev <qg>; ip netns exec Q iptables -t nat -A POSTROUTING -o <qg> -j SNAT --to-source $R_EXT   # kernel-snat"
+		echo "# 64-byte flood: trafgen frames addressed to A's gateway MAC (ip neigh), $R_IPA -> B"
 		;;
 	esac
 	echo '```'

@@ -16,6 +16,7 @@ import io.jvs.core.conntrack.Conntrack;
 import io.jvs.core.conntrack.CtTimeouts;
 import io.jvs.core.packet.EthernetHeader;
 import io.jvs.core.packet.Ipv4Header;
+import io.jvs.core.packet.TcpCoalescer;
 import io.jvs.core.packet.VirtioNetHeader;
 import io.jvs.core.router.ArpCache;
 import io.jvs.core.router.IcmpRateLimiter;
@@ -55,7 +56,10 @@ import org.agrona.concurrent.ringbuffer.RingBufferDescriptor;
  *       leg i is copied into one of the owner's {@link #OUT_SLOTS} output slots (with the Forwarder's headroom before
  *       a zeroed virtio header) and enters leg i's bridge through the owner thread's own {@link Forwarder}, as if
  *       received on that leg; {@code forwarder.flush()} ends the batch (and when the slots run out), since deferred
- *       transmissions point into the slots;</li>
+ *       transmissions point into the slots. Consecutive TCP segments of one connection for the same leg are first
+ *       joined back into a GSO super-frame by a {@link TcpCoalescer} (Linux's GRO rules), which enters the bridge
+ *       the same way: the Forwarder cut the sender's TSO super-frame before the leg, and an output that takes
+ *       offloads (a veth system port, a TAP) can then send 64 KiB at once instead of 45 segments;</li>
  *   <li>the stage's timers (ARP retries and give-ups, aging, a slice of the conntrack sweep) run on the owner every
  *       {@link #POLL_MS} ms from the event loop's scheduler.</li>
  * </ol>
@@ -105,6 +109,9 @@ public final class Router {
     private int outUsed;
     private long nowNs;
     private final RouterStage.FrameSink sink = this::emit;
+    // Owner thread: joins the stage's consecutive TCP segments towards one leg back into super-frames.
+    private final TcpCoalescer coalescer = new TcpCoalescer(this::emitCoalesced);
+    private int coalescerLeg = -1;
     private final MessageHandler handler = this::onFrame;
     private volatile long emitDropped; // owner writes, anyone reads
 
@@ -393,7 +400,7 @@ public final class Router {
         try {
             nowNs = System.nanoTime();
             int n = queue.read(handler, DRAIN_LIMIT);
-            endBatch();
+            endOutputs();
             if (n == DRAIN_LIMIT) {
                 wake(); // more may be waiting: continue after the owner's other work
             }
@@ -432,7 +439,7 @@ public final class Router {
         try {
             nowNs = System.nanoTime();
             stage.poll(nowNs, sink);
-            endBatch();
+            endOutputs();
         } catch (Throwable t) {
             outUsed = 0;
             Log.error("router", name + ": timers failed", t);
@@ -446,6 +453,17 @@ public final class Router {
             emitDropped++;
             return;
         }
+        // Consecutive TCP segments of one connection towards one leg become one super-frame again (the Forwarder
+        // cut the sender's TSO super-frame before the leg): an output that takes offloads (a veth system port, a
+        // TAP) then sends it whole, and one that does not gets it segmented by the Forwarder as before.
+        if (coalescerLeg != port) {
+            flushCoalescer();
+            coalescerLeg = port;
+        }
+        if (buf instanceof UnsafeBuffer u && coalescer.offer(u, off, len)) {
+            return;
+        }
+        flushCoalescer(); // what it holds goes first: frames keep their order
         if (outUsed == OUT_SLOTS) {
             endBatch();
         }
@@ -453,6 +471,30 @@ public final class Router {
         VirtioNetHeader.clear(out, vnetOff);
         out.putBytes(vnetOff + VirtioNetHeader.LENGTH, buf, off, len);
         forwarder.receive(leg, out, vnetOff, VirtioNetHeader.LENGTH + len, -1, nowNs);
+    }
+
+    /** A super-frame (or a lone segment) from the coalescer, for leg {@link #coalescerLeg}. */
+    private void emitCoalesced(UnsafeBuffer b, int vnetOff, int length, int segments, int frameBytes) {
+        RouterLegPort leg = leg(coalescerLeg);
+        if (leg == null || leg.bridge() == null) {
+            emitDropped += segments;
+            return;
+        }
+        endBatch(); // the frames already in the output slots go first
+        forwarder.receive(leg, b, vnetOff, length, -1, nowNs);
+        forwarder.flush(); // deferred transmissions may point into the coalescer's buffer, which it reuses
+    }
+
+    private void flushCoalescer() {
+        if (coalescer.pending()) {
+            coalescer.flush();
+        }
+    }
+
+    /** End of a drain or a timer run: everything emitted leaves. */
+    private void endOutputs() {
+        flushCoalescer();
+        endBatch();
     }
 
     private void endBatch() {

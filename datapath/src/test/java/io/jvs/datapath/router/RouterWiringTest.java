@@ -15,9 +15,11 @@ import io.jvs.core.bridge.MemoryPort;
 import io.jvs.core.bridge.PortCounters;
 import io.jvs.core.bridge.VlanConfig;
 import io.jvs.core.packet.ArpHeader;
+import io.jvs.core.packet.Checksum;
 import io.jvs.core.packet.EthernetHeader;
 import io.jvs.core.packet.Ipv4Header;
 import io.jvs.core.packet.MacAddress;
+import io.jvs.core.packet.TcpHeader;
 import io.jvs.core.packet.VirtioNetHeader;
 import io.jvs.datapath.control.PortConfig;
 import io.jvs.datapath.reactor.Reactor;
@@ -99,6 +101,112 @@ class RouterWiringTest {
         assertEquals(1, leg.counters().get(PortCounters.TX_PACKETS), "the leg counts what it passed to the router");
         assertEquals(1, leg.counters().get(PortCounters.RX_PACKETS), "and what the router sent into the bridge");
         assertEquals(1, router.onOwner(() -> router.stage().arp().size()), "the router learned the asker");
+    }
+
+    /**
+     * The Forwarder cuts a VM's TSO super-frame into segments before the leg; the router joins what it forwards back
+     * into one GSO super-frame per connection and output leg, so a port that takes offloads gets 64 KiB at once, and
+     * one that does not gets the segments again, each routed (TTL - 1) with a valid checksum.
+     */
+    @Test
+    void consecutiveTcpSegmentsLeaveAsOneSuperFrame() throws Exception {
+        for (boolean offloads : new boolean[] {true, false}) {
+            MemoryPort far = new MemoryPort("h2" + offloads, 2);
+            int vlan = offloads ? 20 : 30;
+            String net = offloads ? "10.0.1." : "10.0.2.";
+            far.setVlan(VlanConfig.access(vlan));
+            far.setAcceptsOffloads(offloads);
+            bridge.addPort(far);
+            RouterLegPort leg1 = routers.newLeg(new PortConfig("leg" + vlan, PortConfig.ROUTER, vlan, List.of(), null,
+                    "02:00:00:00:" + vlan + ":fe", Map.of("router", "r1", "ip", net + "1/24")), 2);
+            leg1.setVlan(VlanConfig.access(vlan));
+            bridge.addPort(leg1);
+            routers.attach(leg1);
+            int farIp = Ipv4Header.parseAddress(net + "5");
+            long farMac = MacAddress.parse("02:00:00:00:" + vlan + ":05");
+            ReactorThread t = other();
+            t.loop().submit(() -> { // the far host makes itself known; then 10 segments of one connection
+                UnsafeBuffer buf = new UnsafeBuffer(ByteBuffer.allocateDirect(4096));
+                int off = Forwarder.HEADROOM;
+                VirtioNetHeader.clear(buf, off);
+                int len = ArpHeader.writeRequestFrame(buf, off + VirtioNetHeader.LENGTH, farMac, farIp,
+                        Ipv4Header.parseAddress(net + "1"));
+                t.forwarder().receive(far, buf, off, VirtioNetHeader.LENGTH + len, -1, System.nanoTime());
+                t.forwarder().flush();
+            }).get(10, TimeUnit.SECONDS);
+            for (int i = 0; i < 100 && far.drain().isEmpty(); i++) {
+                Thread.sleep(20);
+            }
+            t.loop().submit(() -> {
+                UnsafeBuffer buf = new UnsafeBuffer(ByteBuffer.allocateDirect(20 * 2048));
+                for (int i = 0; i < 10; i++) {
+                    int off = Forwarder.HEADROOM + i * 2048;
+                    VirtioNetHeader.clear(buf, off);
+                    int len = tcpSegment(buf, off + VirtioNetHeader.LENGTH, farIp, 1000 + i * 1000, 1000, i == 9);
+                    t.forwarder().receive(host, buf, off, VirtioNetHeader.LENGTH + len, -1, System.nanoTime());
+                }
+                t.forwarder().flush(); // one burst: the owner drains the ten together
+            }).get(10, TimeUnit.SECONDS);
+            List<byte[]> got = List.of();
+            List<byte[]> headers = List.of();
+            int expected = offloads ? 1 : 10;
+            for (int i = 0; i < 100 && got.size() < expected; i++) {
+                Thread.sleep(20);
+                headers = far.headers();
+                got = new java.util.ArrayList<>(got);
+                got.addAll(far.drain());
+            }
+            assertEquals(expected, got.size(), "offloads=" + offloads + ": frames at the far host");
+            int payload = 0;
+            for (byte[] f : got) {
+                UnsafeBuffer b = new UnsafeBuffer(f);
+                int ip = EthernetHeader.LENGTH;
+                assertEquals(farMac, EthernetHeader.dst(b, 0));
+                assertEquals(63, Ipv4Header.ttl(b, ip), "routed once");
+                assertTrue(Checksum.isIpv4HeaderChecksumValid(b, ip));
+                payload += Ipv4Header.totalLength(b, ip) - 40;
+            }
+            assertEquals(10_000, payload, "all the payload, once");
+            if (offloads) {
+                UnsafeBuffer h = new UnsafeBuffer(headers.get(0));
+                assertEquals(VirtioNetHeader.GSO_TCPV4, VirtioNetHeader.gsoType(h, 0));
+                assertEquals(1000, VirtioNetHeader.gsoSize(h, 0));
+            }
+        }
+    }
+
+    /** A TCP segment 10.0.0.5:40000 -> dst:80 to the leg's MAC, {@code payload} bytes, ACK (PSH on the last). */
+    static int tcpSegment(UnsafeBuffer b, int off, int dst, int seq, int payload, boolean last) {
+        int ip = off + EthernetHeader.LENGTH;
+        int l4 = ip + 20;
+        EthernetHeader.setDst(b, off, LEG_MAC);
+        EthernetHeader.setSrc(b, off, HOST_MAC);
+        EthernetHeader.setEtherType(b, off, EthernetHeader.ETH_P_IPV4);
+        Ipv4Header.setVersionAndHeaderLength(b, ip, 20);
+        Ipv4Header.setTos(b, ip, 0);
+        Ipv4Header.setTotalLength(b, ip, 40 + payload);
+        Ipv4Header.setId(b, ip, seq);
+        Ipv4Header.setFlagsFragment(b, ip, Ipv4Header.FLAG_DF);
+        Ipv4Header.setTtl(b, ip, 64);
+        Ipv4Header.setProtocol(b, ip, Ipv4Header.PROTO_TCP);
+        Ipv4Header.setSrc(b, ip, HOST_IP);
+        Ipv4Header.setDst(b, ip, dst);
+        Checksum.writeIpv4HeaderChecksum(b, ip);
+        TcpHeader.setSrcPort(b, l4, 40000);
+        TcpHeader.setDstPort(b, l4, 80);
+        TcpHeader.setSeq(b, l4, seq);
+        TcpHeader.setAck(b, l4, 1);
+        TcpHeader.setHeaderLength(b, l4, 20);
+        TcpHeader.setFlags(b, l4, last ? TcpHeader.ACK | TcpHeader.PSH : TcpHeader.ACK);
+        TcpHeader.setWindow(b, l4, 512);
+        TcpHeader.setUrgentPointer(b, l4, 0);
+        for (int i = 0; i < payload; i++) {
+            b.putByte(l4 + 20 + i, (byte) (seq + i));
+        }
+        TcpHeader.setChecksum(b, l4, 0);
+        TcpHeader.setChecksum(b, l4, Checksum.finish(Checksum.pseudoIpv4(b, ip, Ipv4Header.PROTO_TCP, 20 + payload)
+                + Checksum.sum(b, l4, 20 + payload)));
+        return EthernetHeader.LENGTH + 40 + payload;
     }
 
     @Test
