@@ -218,8 +218,7 @@ public final class Forwarder {
         int etherType = EthernetHeader.etherType(buf, frameOff);
         FlowGeneration generation = in.bridge().generation();
         long gen = generation.get(); // before deciding: see FlowGeneration
-        ActionList hit = cache == null || generation.capturing() ? null
-                : cache.lookup(in, dst, src, wireVid, etherType, gen);
+        ActionList hit = cache == null ? null : cache.lookup(in, dst, src, wireVid, etherType, gen);
         if (hit != null) {
             actions = hit;
             replay(hit, src, frameLen);
@@ -227,7 +226,9 @@ public final class Forwarder {
             actions = scratch;
             scratch.clear(); // normally empty already; not after a frame that threw half-way
             forward(in, buf, frameOff, frameLen, wireVid, 0);
-            if (cache != null && !scratch.overflow) {
+            // While a capture runs nothing is cached (its start bumped the generation, so nothing cached before
+            // it hits either): every frame takes this path, where patch hops are visited and captured.
+            if (cache != null && !scratch.overflow && !generation.capturing()) {
                 cache.install(in, dst, src, wireVid, etherType, gen, scratch);
             }
         }

@@ -19,8 +19,9 @@ import org.agrona.concurrent.ringbuffer.RingBufferDescriptor;
  * ({@link BridgePort#setCapture}). Forwarding threads copy each frame, as it is on the wire (with its 802.1Q tag,
  * also one the kernel stripped on receive), into a bounded many-to-one ring (no lock, no allocation; when the
  * reader falls behind, frames are counted in {@link #dropped} instead); one reader drains it to a pcap file. While
- * any capture runs the flow cache is bypassed ({@link FlowGeneration#capturing}), so patch hops, which a cached
- * decision replays without visiting, are seen too.
+ * any capture runs nothing is installed in the flow caches ({@link FlowGeneration#capturing}; starting one bumped
+ * the generation), so every frame takes the slow path and patch hops, which a cached decision replays without
+ * visiting, are seen too.
  */
 public final class PortCapture {
     public static final int IN = 1;
