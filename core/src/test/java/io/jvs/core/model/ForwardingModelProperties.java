@@ -603,7 +603,10 @@ class ForwardingModelProperties {
                 case SendIp s -> {
                     int h = s.own() ? filteredHost(s.port()) : s.port() % hosts.size();
                     int[] own = allowedIndex.get(hosts.get(h));
-                    Ip ip = s.own() && own != null ? s.ip().from(own[0], own[1]) : s.ip();
+                    // Not "own": from the port's home MAC (host h has MAC h % MACS), so that MACs mostly stay where
+                    // they were learned and the flow cache hits.
+                    Ip ip = s.own() && own != null ? s.ip().from(own[0], own[1])
+                            : s.own() ? s.ip() : s.ip().from(h % MACS, s.ip().a().srcIp());
                     sentIps.add(ip);
                     return apply(new Send(h, ip));
                 }
@@ -619,7 +622,14 @@ class ForwardingModelProperties {
                         default -> to;
                     };
                     sentIps.add(answer);
-                    return apply(new Send(r.port(), answer));
+                    // from the port the destination MAC was sent from, when it is a home MAC (so a cache hit)
+                    int from = r.port();
+                    for (int h = 0; h < hosts.size(); h++) {
+                        if (h % MACS == answer.a().src() && r.port() % 2 == 0) {
+                            from = h;
+                        }
+                    }
+                    return apply(new Send(from, answer));
                 }
                 case SendOwnArp s -> {
                     int h = filteredHost(s.port());
