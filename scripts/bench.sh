@@ -633,12 +633,8 @@ sg_jvs_port() { # $1 port, $2 MAC, $3 IP: security=on, allowed=, the default gro
 }
 mac_of() { nsx "$1" cat "/sys/class/net/$2/address"; }
 cfg_jvs_sg() {
+	cfg_jvs_veth || return 1
 	DESC="jvs daemon in netns ${NS_S}${THREADS:+ (--threads $THREADS)}, system ports on the VM veths as in jvs-veth, security=on with allowed=MAC,IP and $SG_RULES rules per port ($(sg_dummies) non-matching + $(echo $SG_ALLOW | wc -w) allowing per direction), stateful, default offloads"
-	mk_ns "$NS_A" "$NS_B" "$NS_S" || return 1
-	mk_veths || return 1
-	ep_addr || return 1
-	start_jvs || return 1
-	jvsctl add-port br0 "${PFX}A0" >/dev/null && jvsctl add-port br0 "${PFX}B0" >/dev/null || return 1
 	sg_jvs_port "${PFX}A0" "$(mac_of "$NS_A" "$DEV_A")" $IPA || return 1
 	sg_jvs_port "${PFX}B0" "$(mac_of "$NS_B" "$DEV_B")" $IPB
 }
