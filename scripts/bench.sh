@@ -98,12 +98,12 @@ while [ $# -gt 0 ]; do
 	--runs | --threads | --only | --peers | --out | --configs)
 		[ $# -ge 2 ] || die "$1 needs a value"
 		case $1 in --runs) RUNS_ARG=$2 ;; --threads) THREADS=$2 ;; --only) ONLY=$(list "$2") ;;
-		--peers) PEERS=$(list "$2") ;; --out) OUTDIR=$2 ;; --configs) CONFIGS=$(list "$2") ;; esac
+		--peers) PEERS=$(list "$2"); PEERS_SET=1 ;; --out) OUTDIR=$2 ;; --configs) CONFIGS=$(list "$2") ;; esac
 		shift ;;
 	--runs=*) RUNS_ARG=${1#*=} ;;
 	--threads=*) THREADS=${1#*=} ;;
 	--only=*) ONLY=$(list "${1#*=}") ;;
-	--peers=*) PEERS=$(list "${1#*=}") ;;
+	--peers=*) PEERS=$(list "${1#*=}"); PEERS_SET=1 ;;
 	--out=*) OUTDIR=${1#*=} ;;
 	--configs=*) CONFIGS=$(list "${1#*=}") ;;
 	-h | --help) echo "$USAGE"; exit 0 ;;
@@ -111,6 +111,8 @@ while [ $# -gt 0 ]; do
 	esac
 	shift
 done
+# --quick is a smoke run of about 30 s: jvs against the kernel bridge only, unless peers were named
+[ $QUICK = 1 ] && [ -z "${PEERS_SET:-}" ] && PEERS="kernel"
 for t in $ONLY; do case $t in tcp | pps | lat) ;; *) die "--only: unknown workload '$t' (tcp, pps, lat)" ;; esac; done
 [ -n "$ONLY" ] || die "--only: empty list"
 if [ -z "$CONFIGS" ] && { [ $TUNNELS = 1 ] || [ $ROUTERS = 1 ]; }; then
@@ -139,7 +141,7 @@ fi
 for c in $CONFIGS; do case " $ALL_CONFIGS " in *" $c "*) ;; *) die "unknown config '$c' (one of: ${ALL_CONFIGS// /,})" ;; esac; done
 [ -z "$THREADS" ] || [[ $THREADS =~ ^[1-9][0-9]?$ ]] || die "--threads wants a number 1..99, got '$THREADS'"
 if [ $QUICK = 1 ]; then
-	T_TCP=${T_TCP:-1} T_PPS=${T_PPS:-1} T_LAT=${T_LAT:-1} IDLE_WAIT=${IDLE_WAIT:-0} T_NDR=${T_NDR:-1} NDR_STEPS=${NDR_STEPS:-3}
+	T_TCP=${T_TCP:-1} T_PPS=${T_PPS:-1} T_LAT=${T_LAT:-1} IDLE_WAIT=${IDLE_WAIT:-0} T_NDR=${T_NDR:-1} NDR_STEPS=${NDR_STEPS:-2}
 fi
 T_NDR=${T_NDR:-2} NDR_STEPS=${NDR_STEPS:-6} NDR_LOSS_PCT=${NDR_LOSS_PCT:-5}
 RUNS=${RUNS_ARG:-${RUNS:-1}}
