@@ -64,6 +64,8 @@ public final class PacketSocket implements AutoCloseable {
     private final MemorySegment receiveState = LibC.allocateCallState(arena);
     private final MemorySegment sendState = LibC.allocateCallState(arena);
     private final MemorySegment headers;
+    private final MemorySegment errorValue = arena.allocate(JAVA_INT);
+    private final MemorySegment errorLength = arena.allocate(JAVA_INT);
     private final MemorySegment iovecs;
     private final MemorySegment controls;
     private volatile int fd;
@@ -308,6 +310,18 @@ public final class PacketSocket implements AutoCloseable {
      * Frames the kernel dropped because this socket's receive buffer was full, since the last call (reading
      * PACKET_STATISTICS resets the kernel's counters). Control thread only.
      */
+    /**
+     * Takes the socket's pending error (SO_ERROR, e.g. ENETDOWN when the device went away): 0 when there is none,
+     * else the errno, or -errno if getsockopt itself failed. Reads no frame. Receiving thread only (it uses the
+     * receive side's preallocated memory).
+     */
+    public int takeError() {
+        errorLength.set(JAVA_INT, 0, 4);
+        int rc = LibC.getsockoptInt(receiveState, fd, LibC.SOL_SOCKET, LibC.SO_ERROR, errorValue.address(),
+                errorLength.address());
+        return rc < 0 ? rc : errorValue.get(JAVA_INT, 0);
+    }
+
     public long takeKernelDrops() throws NativeException {
         long stats = LibC.getsockoptLong(fd, SOL_PACKET, PACKET_STATISTICS, "PACKET_STATISTICS " + ifname);
         return stats >>> 32; // struct tpacket_stats { u32 tp_packets; u32 tp_drops; } on a little-endian host
