@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # bench.sh (`./jvs bench`) -- the same workloads through jvs and its peers, on this machine, in one run:
 #   jvs-veth    jvs daemon, system ports (AF_PACKET) on the switch-side ends of two veth pairs   (ours)
+#   jvs-veth-1t the same with one reactor thread (--threads 1): 1 vs N threads                   (ours, extra)
 #   jvs-tap     jvs daemon, internal ports (one TAP per endpoint namespace)                       (ours, extra)
 #   bridge      the Linux kernel bridge                                                (peer "kernel")
 #   ovs         Open vSwitch userspace datapath (datapath_type=netdev), userspace-tso-enable=true,
@@ -56,9 +57,9 @@ ROOT=$(cd "$(dirname "$(readlink -f "${BASH_SOURCE[0]}")")/.." && pwd)
 HELP=$ROOT/scripts/bench
 USAGE="usage: ./jvs bench [--quick] [--runs N] [--only tcp,pps,lat] [--peers kernel,ovs,ovs-txoff,veth,ovs-gre,kernel-vxlan,...]
                   [--tunnels] [--routers] [--threads N] [--out DIR] [--configs jvs-veth,jvs-tap,bridge,ovs,...] [-h]
-  jvs (jvs-veth, plus jvs-tap unless --quick) always runs; default peers: kernel,ovs,veth (about 3 minutes);
+  jvs (jvs-veth, plus jvs-veth-1t and jvs-tap unless --quick) always runs; default peers: kernel,ovs,veth (about 3.5 minutes);
   tunnel configs do not run by default
-  --quick        1-s tests, no jvs-tap, no idle wait (about 70 s on the 2-vCPU VM: JVM starts and tool set-up dominate)
+  --quick        1-s tests, jvs-veth and the kernel bridge only (unless --peers), no idle wait, 2 paced steps (about 30-40 s)
   --runs N       repetitions per test (default 1; medians and [min-max] when N > 1)
   --only LIST    workloads: tcp (iperf3 1 and 4 streams), pps (64-byte UDP flood + switch CPU/packet),
                  lat (UDP request-response p50/p99/p99.9)
@@ -78,12 +79,12 @@ USAGE="usage: ./jvs bench [--quick] [--runs N] [--only tcp,pps,lat] [--peers ker
   --threads N    passed to the jvs daemon(s) (reactor threads)
   --out DIR      results.md, results.json, results.png and raw/ go there (default /tmp/jvs-bench)
   --configs LIST exact list of rows (overrides --peers, --tunnels and the jvs defaults), from:
-                 jvs-veth,jvs-tap,bridge,ovs,ovs-txoff,veth,jvs-gre,jvs-vxlan,ovs-gre,kernel-vxlan,
+                 jvs-veth,jvs-veth-1t,jvs-tap,bridge,ovs,ovs-txoff,veth,jvs-gre,jvs-vxlan,ovs-gre,kernel-vxlan,
                  jvs-routed,jvs-snat,kernel-routed,kernel-snat
   env: T_TCP=5 T_PPS=5 T_LAT=3 (seconds per test) IDLE_WAIT=3 (max s to wait for an idle machine per config)
        T_NDR=2 NDR_STEPS=6 NDR_LOSS_PCT=5 (paced 64-byte search: seconds per step, steps, loss bound %)
   exit: 0 ok, 2 usage/setup error, 3 jvs moved no traffic (or its setup failed)"
-ALL_CONFIGS="jvs-veth jvs-tap bridge ovs ovs-txoff veth jvs-gre jvs-vxlan ovs-gre kernel-vxlan jvs-routed jvs-snat kernel-routed kernel-snat"
+ALL_CONFIGS="jvs-veth jvs-veth-1t jvs-tap bridge ovs ovs-txoff veth jvs-gre jvs-vxlan ovs-gre kernel-vxlan jvs-routed jvs-snat kernel-routed kernel-snat"
 TUNNEL_CONFIGS="jvs-gre jvs-vxlan ovs-gre kernel-vxlan"
 ROUTER_CONFIGS="jvs-routed jvs-snat kernel-routed kernel-snat"
 
@@ -120,7 +121,7 @@ if [ -z "$CONFIGS" ] && { [ $TUNNELS = 1 ] || [ $ROUTERS = 1 ]; }; then
 	[ $ROUTERS = 1 ] && CONFIGS="${CONFIGS:+$CONFIGS }$ROUTER_CONFIGS"
 elif [ -z "$CONFIGS" ]; then
 	CONFIGS="jvs-veth"
-	[ $QUICK = 1 ] || CONFIGS+=" jvs-tap"
+	[ $QUICK = 1 ] || CONFIGS+=" jvs-veth-1t jvs-tap"
 	TUN=""
 	for p in $PEERS; do
 		case $p in
@@ -379,6 +380,11 @@ cfg_jvs_veth() {
 	ep_addr || return 1
 	start_jvs || return 1
 	jvsctl add-port br0 "${PFX}A0" >/dev/null && jvsctl add-port br0 "${PFX}B0" >/dev/null
+}
+cfg_jvs_veth_1t() { # issue #3 asks for 1 vs N reactor threads: the same as jvs-veth with one thread
+	local THREADS=1
+	cfg_jvs_veth || return 1
+	DESC="jvs daemon in netns ${NS_S} with ONE reactor thread (--threads 1), system ports (AF_PACKET) on the veth ends, default offloads"
 }
 cfg_jvs_tap() {
 	DESC="jvs daemon in netns ${NS_S}${THREADS:+ (--threads $THREADS)}, internal ports (TAP ${PFX}ta in ${NS_A}, ${PFX}tb in ${NS_B}), default offloads"
