@@ -758,6 +758,11 @@ t_ndr() {
 		else
 			hi=$rate
 		fi
+		# a kernel datapath forwards inside the generator's system call: past its rate the generator cannot offer more
+		if [ "$hi" = 0 ] && calc "($sent + $refused) / $el < 0.95 * $rate" | grep -q True; then
+			rec note 0 "paced flood: the generator could offer only $(calc "'%.0f' % (($sent + $refused) / $el / 1000)") kpps of $((rate / 1000)) asked (sender-bound), search ended there"
+			break
+		fi
 		if [ "$hi" = 0 ]; then rate=$((rate * 3 / 2)); elif [ "$lo" = 0 ]; then rate=$((rate / 2)); else rate=$(((lo + hi) / 2)); fi
 		[ "$hi" != 0 ] && [ $((hi - lo)) -lt $((hi / 20)) ] && break # within 5 %: close enough for a noisy VM
 	done
