@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # bench.sh (`./jvs bench`) -- the same workloads through jvs and its peers, on this machine, in one run:
 #   jvs-veth    jvs daemon, system ports (AF_PACKET) on the switch-side ends of two veth pairs   (ours)
+#   jvs-veth-1t the same with one reactor thread (--threads 1): 1 vs N threads                   (ours, extra)
 #   jvs-tap     jvs daemon, internal ports (one TAP per endpoint namespace)                       (ours, extra)
 #   bridge      the Linux kernel bridge                                                (peer "kernel")
 #   ovs         Open vSwitch userspace datapath (datapath_type=netdev), userspace-tso-enable=true,
@@ -54,7 +55,8 @@
 #                 --mac-source MAC), the same rules, ctstate INVALID drop, drop                (peer "qbr-iptables")
 #   The switch CPU of qbr-iptables is the jvs daemon's only: iptables and the two Linux bridges run in softirq.
 # Workloads (--only): tcp = iperf3 TCP 1 and 4 streams; pps = 64-byte UDP flood (trafgen, iperf3 if
-# trafgen is missing) with the switch's CPU time per forwarded packet; lat = UDP request-response
+# trafgen is missing) with the switch's CPU time per forwarded packet, then the paced search for the highest
+# 64-byte rate forwarded with < 5 % loss (jvs pktgen); lat = UDP request-response
 # RTT percentiles (sockperf ping-pong --full-rtt, or scripts/bench/latpp.py if sockperf is missing).
 #
 # Topology:  <P>a (10.77.0.1) --- [switch in netns <P>s (and <P>t)] --- <P>b (10.77.0.2),  <P> = "jvb" + 4 hex digits
@@ -73,9 +75,9 @@ HELP=$ROOT/scripts/bench
 SG_RULES=100 # rules per port of the security-group configs (both directions together)
 USAGE="usage: ./jvs bench [--quick] [--runs N] [--only tcp,pps,lat] [--peers kernel,ovs,ovs-txoff,veth,ovs-gre,kernel-vxlan,...]
                   [--tunnels] [--routers] [--security] [--threads N] [--out DIR] [--configs jvs-veth,jvs-tap,bridge,ovs,...] [-h]
-  jvs (jvs-veth, plus jvs-tap unless --quick) always runs; default peers: kernel,ovs,veth (about 3 minutes);
+  jvs (jvs-veth, plus jvs-veth-1t and jvs-tap unless --quick) always runs; default peers: kernel,ovs,veth (about 3.5 minutes);
   tunnel configs do not run by default
-  --quick        1-s tests, no jvs-tap, no idle wait (about 70 s on the 2-vCPU VM: JVM starts and tool set-up dominate)
+  --quick        1-s tests, jvs-veth and the kernel bridge only (unless --peers), no idle wait, 2 paced steps (about 30-40 s)
   --runs N       repetitions per test (default 1; medians and [min-max] when N > 1)
   --only LIST    workloads: tcp (iperf3 1 and 4 streams), pps (64-byte UDP flood + switch CPU/packet),
                  lat (UDP request-response p50/p99/p99.9)
@@ -100,11 +102,12 @@ USAGE="usage: ./jvs bench [--quick] [--runs N] [--only tcp,pps,lat] [--peers ker
   --threads N    passed to the jvs daemon(s) (reactor threads)
   --out DIR      results.md, results.json, results.png and raw/ go there (default /tmp/jvs-bench)
   --configs LIST exact list of rows (overrides --peers, --tunnels and the jvs defaults), from:
-                 jvs-veth,jvs-tap,bridge,ovs,ovs-txoff,veth,jvs-gre,jvs-vxlan,ovs-gre,kernel-vxlan,
+                 jvs-veth,jvs-veth-1t,jvs-tap,bridge,ovs,ovs-txoff,veth,jvs-gre,jvs-vxlan,ovs-gre,kernel-vxlan,
                  jvs-routed,jvs-snat,kernel-routed,kernel-snat,jvs-sg,jvs-nosg,qbr-iptables
   env: T_TCP=5 T_PPS=5 T_LAT=3 (seconds per test) IDLE_WAIT=3 (max s to wait for an idle machine per config)
+       T_NDR=2 NDR_STEPS=6 NDR_LOSS_PCT=5 (paced 64-byte search: seconds per step, steps, loss bound %)
   exit: 0 ok, 2 usage/setup error, 3 jvs moved no traffic (or its setup failed)"
-ALL_CONFIGS="jvs-veth jvs-tap bridge ovs ovs-txoff veth jvs-gre jvs-vxlan ovs-gre kernel-vxlan jvs-routed jvs-snat kernel-routed kernel-snat jvs-sg jvs-nosg qbr-iptables"
+ALL_CONFIGS="jvs-veth jvs-veth-1t jvs-tap bridge ovs ovs-txoff veth jvs-gre jvs-vxlan ovs-gre kernel-vxlan jvs-routed jvs-snat kernel-routed kernel-snat jvs-sg jvs-nosg qbr-iptables"
 TUNNEL_CONFIGS="jvs-gre jvs-vxlan ovs-gre kernel-vxlan"
 ROUTER_CONFIGS="jvs-routed jvs-snat kernel-routed kernel-snat"
 SG_CONFIGS="jvs-sg jvs-nosg qbr-iptables"
@@ -121,12 +124,12 @@ while [ $# -gt 0 ]; do
 	--runs | --threads | --only | --peers | --out | --configs)
 		[ $# -ge 2 ] || die "$1 needs a value"
 		case $1 in --runs) RUNS_ARG=$2 ;; --threads) THREADS=$2 ;; --only) ONLY=$(list "$2") ;;
-		--peers) PEERS=$(list "$2") ;; --out) OUTDIR=$2 ;; --configs) CONFIGS=$(list "$2") ;; esac
+		--peers) PEERS=$(list "$2"); PEERS_SET=1 ;; --out) OUTDIR=$2 ;; --configs) CONFIGS=$(list "$2") ;; esac
 		shift ;;
 	--runs=*) RUNS_ARG=${1#*=} ;;
 	--threads=*) THREADS=${1#*=} ;;
 	--only=*) ONLY=$(list "${1#*=}") ;;
-	--peers=*) PEERS=$(list "${1#*=}") ;;
+	--peers=*) PEERS=$(list "${1#*=}"); PEERS_SET=1 ;;
 	--out=*) OUTDIR=${1#*=} ;;
 	--configs=*) CONFIGS=$(list "${1#*=}") ;;
 	-h | --help) echo "$USAGE"; exit 0 ;;
@@ -134,6 +137,8 @@ while [ $# -gt 0 ]; do
 	esac
 	shift
 done
+# --quick is a smoke run of about 30 s: jvs against the kernel bridge only, unless peers were named
+[ $QUICK = 1 ] && [ -z "${PEERS_SET:-}" ] && PEERS="kernel"
 for t in $ONLY; do case $t in tcp | pps | lat) ;; *) die "--only: unknown workload '$t' (tcp, pps, lat)" ;; esac; done
 [ -n "$ONLY" ] || die "--only: empty list"
 if [ -z "$CONFIGS" ] && { [ $TUNNELS = 1 ] || [ $ROUTERS = 1 ] || [ $SECURITY = 1 ]; }; then
@@ -142,7 +147,7 @@ if [ -z "$CONFIGS" ] && { [ $TUNNELS = 1 ] || [ $ROUTERS = 1 ] || [ $SECURITY = 
 	[ $SECURITY = 1 ] && CONFIGS="${CONFIGS:+$CONFIGS }$SG_CONFIGS"
 elif [ -z "$CONFIGS" ]; then
 	CONFIGS="jvs-veth"
-	[ $QUICK = 1 ] || CONFIGS+=" jvs-tap"
+	[ $QUICK = 1 ] || CONFIGS+=" jvs-veth-1t jvs-tap"
 	TUN=""
 	for p in $PEERS; do
 		case $p in
@@ -164,11 +169,12 @@ fi
 for c in $CONFIGS; do case " $ALL_CONFIGS " in *" $c "*) ;; *) die "unknown config '$c' (one of: ${ALL_CONFIGS// /,})" ;; esac; done
 [ -z "$THREADS" ] || [[ $THREADS =~ ^[1-9][0-9]?$ ]] || die "--threads wants a number 1..99, got '$THREADS'"
 if [ $QUICK = 1 ]; then
-	T_TCP=${T_TCP:-1} T_PPS=${T_PPS:-1} T_LAT=${T_LAT:-1} IDLE_WAIT=${IDLE_WAIT:-0}
+	T_TCP=${T_TCP:-1} T_PPS=${T_PPS:-1} T_LAT=${T_LAT:-1} IDLE_WAIT=${IDLE_WAIT:-0} T_NDR=${T_NDR:-1} NDR_STEPS=${NDR_STEPS:-2}
 fi
+T_NDR=${T_NDR:-2} NDR_STEPS=${NDR_STEPS:-6} NDR_LOSS_PCT=${NDR_LOSS_PCT:-5}
 RUNS=${RUNS_ARG:-${RUNS:-1}}
 T_TCP=${T_TCP:-5} T_PPS=${T_PPS:-5} T_LAT=${T_LAT:-3} IDLE_WAIT=${IDLE_WAIT:-3}
-for v in RUNS T_TCP T_PPS T_LAT IDLE_WAIT; do
+for v in RUNS T_TCP T_PPS T_LAT IDLE_WAIT T_NDR NDR_STEPS NDR_LOSS_PCT; do
 	[[ ${!v} =~ ^[0-9]+$ ]] && { [ "${!v}" -ge 1 ] || [ $v = IDLE_WAIT ]; } || die "$v must be a positive integer, got '${!v}'"
 done
 PY=python3
@@ -402,6 +408,11 @@ cfg_jvs_veth() {
 	ep_addr || return 1
 	start_jvs || return 1
 	jvsctl add-port br0 "${PFX}A0" >/dev/null && jvsctl add-port br0 "${PFX}B0" >/dev/null
+}
+cfg_jvs_veth_1t() { # issue #3 asks for 1 vs N reactor threads: the same as jvs-veth with one thread
+	local THREADS=1
+	cfg_jvs_veth || return 1
+	DESC="jvs daemon in netns ${NS_S} with ONE reactor thread (--threads 1), system ports (AF_PACKET) on the veth ends, default offloads"
 }
 cfg_jvs_tap() {
 	DESC="jvs daemon in netns ${NS_S}${THREADS:+ (--threads $THREADS)}, internal ports (TAP ${PFX}ta in ${NS_A}, ${PFX}tb in ${NS_B}), default offloads"
@@ -792,15 +803,19 @@ t_tcp() { # $1 = streams
 		sleep 0.3
 	done
 }
+flood_dst_mac() { # the MAC the 64-byte frames are addressed to: B's, or A's gateway's when routed
+	local mac
+	if [ -z "$GW_A" ]; then nsx "$NS_B" cat "/sys/class/net/$DEV_B/address"; return; fi
+	# routed: the frames go to A's gateway (its MAC is known since the ping check)
+	mac=$(nsx "$NS_A" ip neigh show "$GW_A" dev "$DEV_A" | awk '/lladdr/ {for (i = 1; i < NF; i++) if ($i == "lladdr") print $(i+1); exit}')
+	[ -n "$mac" ] || { nsx "$NS_A" ping -c 1 -W 1 "$GW_A" >/dev/null 2>&1; mac=$(nsx "$NS_A" ip neigh show "$GW_A" dev "$DEV_A" | awk '{for (i = 1; i < NF; i++) if ($i == "lladdr") print $(i+1); exit}'); }
+	printf '%s\n' "$mac"
+}
 t_pps() { # 64-byte frames: 14 + 20 + 8 + 18 bytes payload = 60 + FCS
 	local r macA macB tx rx t0 t1 out d0 d1 c0 c1 el cpu_s
 	macA=$(nsx "$NS_A" cat "/sys/class/net/$DEV_A/address")
-	macB=$(nsx "$NS_B" cat "/sys/class/net/$DEV_B/address")
-	if [ -n "$GW_A" ]; then # routed: the frames go to A's gateway (its MAC is known since the ping check)
-		macB=$(nsx "$NS_A" ip neigh show "$GW_A" dev "$DEV_A" | awk '/lladdr/ {for (i = 1; i < NF; i++) if ($i == "lladdr") print $(i+1); exit}')
-		[ -n "$macB" ] || { nsx "$NS_A" ping -c 1 -W 1 "$GW_A" >/dev/null 2>&1; macB=$(nsx "$NS_A" ip neigh show "$GW_A" dev "$DEV_A" | awk '{for (i = 1; i < NF; i++) if ($i == "lladdr") print $(i+1); exit}'); }
-		[ -n "$macB" ] || { rec note 0 "64-byte flood: no ARP entry for the gateway $GW_A in $NS_A"; return 0; }
-	fi
+	macB=$(flood_dst_mac)
+	[ -n "$macB" ] || { rec note 0 "64-byte flood: no ARP entry for the gateway $GW_A in $NS_A"; return 0; }
 	cat >"$RAWC/udp64.trafgen" <<EOF
 {
   eth(da=$macB, sa=$macA),
@@ -849,6 +864,50 @@ EOF
 		fi
 		sleep 0.3
 	done
+}
+# The forwarding rate at a loss bound (RFC 2544's throughput, with 5 % loss allowed instead of none): paced 64-byte
+# floods (`jvs pktgen`, exact rate, sendmmsg bursts) at rates found by bracketing and bisection; the result is the
+# highest received rate among the steps that lost less than NDR_LOSS_PCT of what was offered. The unpaced flood
+# above measures something else: what is left when the generator outruns the switch (a kernel bridge slows its
+# generator down by forwarding in the sender's context, a userspace switch does not).
+t_ndr() {
+	local macB rate lo=0 hi=0 step out sent refused el rx rx0 loss rxr best_rx=0 best_tx=0 best_loss=""
+	macB=$(flood_dst_mac)
+	[ -n "$macB" ] || return 0
+	# start just under what the unpaced flood got through (the switch's rate when saturated), else 400 kpps
+	rate=$(awk -F'\t' -v c="$CFG" '$1 == c && $2 == "pps_rx" {v = $4} END {printf "%.0f", v * 0.9}' "$TSV")
+	[ "${rate:-0}" -ge 20000 ] 2>/dev/null || rate=400000
+	for step in $(seq 1 "$NDR_STEPS"); do
+		log "    $CFG: 64-byte paced flood at $((rate / 1000)) kpps (loss bound ${NDR_LOSS_PCT} %), step $step/$NDR_STEPS (${T_NDR} s)"
+		rx0=$(stat_of "$NS_B" "$DEV_B" rx_packets)
+		out=$(nsx "$NS_A" env JVS_NO_BUILD=1 "$ROOT/jvs" pktgen "$DEV_A" --dst-mac "$macB" --src-ip $IPA --dst-ip $IPB \
+			--rate "$rate" --seconds "$T_NDR" 2>&1)
+		sleep 0.3 # let the switch drain
+		rx=$(($(stat_of "$NS_B" "$DEV_B" rx_packets) - rx0))
+		printf 'rate %s: %s rx %s\n' "$rate" "$out" "$rx" >>"$RAWC/ndr.txt"
+		read -r _ sent _ refused _ el _ < <(printf '%s\n' "$out" | grep '^sent ')
+		[ -n "$sent" ] || { rec note 0 "paced flood: jvs pktgen failed ($(printf '%s' "$out" | tail -1 | cut -c1-160))"; return 0; }
+		loss=$(calc "'%.2f' % max(0.0, 100.0 * (1 - $rx / ($sent + $refused))) if $sent + $refused else 100.0")
+		rxr=$(calc "'%.0f' % ($rx / $el)")
+		if calc "$loss < $NDR_LOSS_PCT" | grep -q True; then
+			lo=$rate
+			[ "$rxr" -gt "$best_rx" ] && { best_rx=$rxr; best_tx=$(calc "'%.0f' % (($sent + $refused) / $el)"); best_loss=$loss; }
+		else
+			hi=$rate
+		fi
+		# a kernel datapath forwards inside the generator's system call: past its rate the generator cannot offer more
+		if [ "$hi" = 0 ] && calc "($sent + $refused) / $el < 0.95 * $rate" | grep -q True; then
+			rec note 0 "paced flood: the generator could offer only $(calc "'%.0f' % (($sent + $refused) / $el / 1000)") kpps of $((rate / 1000)) asked (sender-bound), search ended there"
+			break
+		fi
+		if [ "$hi" = 0 ]; then rate=$((rate * 3 / 2)); elif [ "$lo" = 0 ]; then rate=$((rate / 2)); else rate=$(((lo + hi) / 2)); fi
+		[ "$hi" != 0 ] && [ $((hi - lo)) -lt $((hi / 20)) ] && break # within 5 %: close enough for a noisy VM
+	done
+	rec pps_ndr_rx "$r_ndr" "$best_rx"
+	rec pps_ndr_tx "$r_ndr" "$best_tx"
+	[ -n "$best_loss" ] && rec pps_ndr_loss_pct "$r_ndr" "$best_loss"
+	[ "$best_rx" = 0 ] && rec note 0 "paced flood: no rate down to $((rate / 1000)) kpps stayed under ${NDR_LOSS_PCT} % loss"
+	return 0
 }
 t_lat() {
 	local r out spid i p50 p99 p999 n
@@ -989,6 +1048,7 @@ run_config() {
 		[ $QUICK = 1 ] && [ -z "$SWPID" ] || nsx "$NS_A" timeout 15 iperf3 -c $IPB -p $PORT_IPERF -t 1 >/dev/null 2>&1
 		if has tcp; then t_tcp 1; t_tcp 4; fi
 		has pps && t_pps
+		has pps && for r_ndr in $(seq 1 "$RUNS"); do t_ndr; done
 		has lat && t_lat
 		diagnostics
 	else
@@ -1061,6 +1121,7 @@ MD=$OUTDIR/results.md JSON=$OUTDIR/results.json PNG=$OUTDIR/results.png
 	echo "ip netns exec A timeout -s INT $T_PPS trafgen -i udp64.trafgen -o <devA> -P 1 -Q   # offered = packets outgoing (+ tx_dropped) / s, received = rx_packets delta of <devB> / s"
 	echo "#   udp64.trafgen: { eth(da=<devB mac>, sa=<devA mac>), ipv4(saddr=$IPA, daddr=$IPB, ttl=64), udp(sp=4000, dp=9), fill(0x41, 18) }  (64-byte frames)"
 	echo "#   fallback: iperf3 -u -l 18 -b 0"
+	echo "ip netns exec A ./jvs pktgen <devA> --dst-mac <devB mac> --src-ip $IPA --dst-ip $IPB --rate R --seconds $T_NDR   # paced; R bracketed then bisected ($NDR_STEPS steps at most); result = highest rx rate with loss < $NDR_LOSS_PCT %"
 	echo "# switch CPU per packet = (utime+stime of the switch process, all threads, over the flood + 0.3 s drain) / packets received at B"
 	echo "ip netns exec B sockperf server -i $IPB -p $PORT_LAT; ip netns exec A sockperf ping-pong -i $IPB -p $PORT_LAT -t $T_LAT -m 64 --full-rtt"
 	echo "ip netns exec S ./jvs daemon --rundir R --db R/conf.json${THREADS:+ --threads $THREADS}; ./jvs --rundir R add-br br0; add-port br0 <veth end in S> | <tap> type=internal netns=A"

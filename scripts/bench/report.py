@@ -45,6 +45,8 @@ ROWS = [
     ('pps_rx', 'UDP 64 B flood: received kpps', '.0f', 1e-3, 'hi'),
     ('pps_tx', 'UDP 64 B flood: offered kpps', '.0f', 1e-3, None),
     ('pps_loss_pct', 'UDP 64 B flood: loss %', '.1f', 1, None),
+    ('pps_ndr_rx', 'UDP 64 B paced, highest rate with < 5 % loss: received kpps', '.0f', 1e-3, 'hi'),
+    ('pps_ndr_loss_pct', 'UDP 64 B paced: loss % at that rate', '.1f', 1, None),
     ('lat_p50_us', 'UDP request-response RTT p50, us', '.1f', 1, 'lo'),
     ('lat_p99_us', 'UDP request-response RTT p99, us', '.1f', 1, 'lo'),
     ('lat_p999_us', 'UDP request-response RTT p99.9, us', '.1f', 1, 'lo'),
