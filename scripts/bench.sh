@@ -97,7 +97,7 @@ USAGE="usage: ./jvs bench [--quick] [--runs N] [--only tcp,pps,lat] [--peers ker
                  kernel-routed, kernel-snat (jvs' userspace router vs a kernel qrouter namespace behind the same jvs
                  bridges; about 2.5 minutes); the table adds jvs-routed/kernel-routed and jvs-snat/kernel-snat
   --security     only the security-group set (combines with --tunnels/--routers; --peers is then ignored):
-                 jvs-sg, jvs-nosg, qbr-iptables ($SG_RULES rules per port, stateful; about 3 minutes); the table adds
+                 jvs-sg, jvs-nosg, qbr-iptables ($SG_RULES rules per port, stateful; about 2.5 minutes, 7 with --runs 3); the table adds
                  jvs-sg/qbr-iptables and jvs-sg/jvs-nosg
   --threads N    passed to the jvs daemon(s) (reactor threads)
   --out DIR      results.md, results.json, results.png and raw/ go there (default /tmp/jvs-bench)
