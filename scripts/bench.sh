@@ -77,7 +77,7 @@ USAGE="usage: ./jvs bench [--quick] [--runs N] [--only tcp,pps,lat] [--peers ker
                   [--tunnels] [--routers] [--security] [--threads N] [--out DIR] [--configs jvs-veth,jvs-tap,bridge,ovs,...] [-h]
   jvs (jvs-veth, plus jvs-veth-1t and jvs-tap unless --quick) always runs; default peers: kernel,ovs,veth (about 3.5 minutes);
   tunnel configs do not run by default
-  --quick        1-s tests, jvs-veth and the kernel bridge only (unless --peers), no idle wait, 2 paced steps (about 30-40 s)
+  --quick        1-s tests, jvs-veth and the kernel bridge only (unless --peers), no idle wait, no paced search (about 30-35 s)
   --runs N       repetitions per test (default 1; medians and [min-max] when N > 1)
   --only LIST    workloads: tcp (iperf3 1 and 4 streams), pps (64-byte UDP flood + switch CPU/packet),
                  lat (UDP request-response p50/p99/p99.9)
@@ -169,12 +169,13 @@ fi
 for c in $CONFIGS; do case " $ALL_CONFIGS " in *" $c "*) ;; *) die "unknown config '$c' (one of: ${ALL_CONFIGS// /,})" ;; esac; done
 [ -z "$THREADS" ] || [[ $THREADS =~ ^[1-9][0-9]?$ ]] || die "--threads wants a number 1..99, got '$THREADS'"
 if [ $QUICK = 1 ]; then
-	T_TCP=${T_TCP:-1} T_PPS=${T_PPS:-1} T_LAT=${T_LAT:-1} IDLE_WAIT=${IDLE_WAIT:-0} T_NDR=${T_NDR:-1} NDR_STEPS=${NDR_STEPS:-2}
+	T_TCP=${T_TCP:-1} T_PPS=${T_PPS:-1} T_LAT=${T_LAT:-1} IDLE_WAIT=${IDLE_WAIT:-0} T_NDR=${T_NDR:-1} NDR_STEPS=${NDR_STEPS:-0}
 fi
 T_NDR=${T_NDR:-2} NDR_STEPS=${NDR_STEPS:-6} NDR_LOSS_PCT=${NDR_LOSS_PCT:-5}
 RUNS=${RUNS_ARG:-${RUNS:-1}}
 T_TCP=${T_TCP:-5} T_PPS=${T_PPS:-5} T_LAT=${T_LAT:-3} IDLE_WAIT=${IDLE_WAIT:-3}
 for v in RUNS T_TCP T_PPS T_LAT IDLE_WAIT T_NDR NDR_STEPS NDR_LOSS_PCT; do
+	[ $v = NDR_STEPS ] && [ "${!v}" = 0 ] && continue # --quick: no paced search
 	[[ ${!v} =~ ^[0-9]+$ ]] && { [ "${!v}" -ge 1 ] || [ $v = IDLE_WAIT ]; } || die "$v must be a positive integer, got '${!v}'"
 done
 PY=python3
@@ -1048,7 +1049,7 @@ run_config() {
 		[ $QUICK = 1 ] && [ -z "$SWPID" ] || nsx "$NS_A" timeout 15 iperf3 -c $IPB -p $PORT_IPERF -t 1 >/dev/null 2>&1
 		if has tcp; then t_tcp 1; t_tcp 4; fi
 		has pps && t_pps
-		has pps && for r_ndr in $(seq 1 "$RUNS"); do t_ndr; done
+		if has pps && [ "$NDR_STEPS" -gt 0 ]; then for r_ndr in $(seq 1 "$RUNS"); do t_ndr; done; fi
 		has lat && t_lat
 		diagnostics
 	else
