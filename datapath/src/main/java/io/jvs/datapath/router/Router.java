@@ -83,6 +83,12 @@ public final class Router {
     static final int OUT_SLOTS = 32;
     /** Bytes of one output slot: headroom, virtio header, and an Ethernet frame of a 1500-byte MTU with a tag. */
     static final int SLOT_BYTES = 2048;
+    /**
+     * Bytes left free in front of each queued frame's virtio header, so that a super-frame can enter the next
+     * bridge in place in the queue (the Forwarder may push a VLAN tag and rewrite the header in front of it).
+     */
+    static final int PAD = Forwarder.HEADROOM;
+    private static final int VNET = VirtioNetHeader.LENGTH;
     /** Largest frame the router emits: the legs' MTU (1500) plus an Ethernet header. */
     static final int MAX_FRAME = SLOT_BYTES - Forwarder.HEADROOM - VirtioNetHeader.LENGTH;
     /** Period of {@link RouterStage#poll}. */
@@ -108,7 +114,17 @@ public final class Router {
     private final UnsafeBuffer out = new UnsafeBuffer(ByteBuffer.allocateDirect(OUT_SLOTS * SLOT_BYTES));
     private int outUsed;
     private long nowNs;
-    private final RouterStage.FrameSink sink = this::emit;
+    private final RouterStage.FrameSink sink = new RouterStage.FrameSink() {
+        @Override
+        public void send(int port, DirectBuffer buf, int off, int len) {
+            emit(port, buf, off, len);
+        }
+
+        @Override
+        public void sendOffloaded(int port, MutableDirectBuffer buf, int off, int len) {
+            emitOffloaded(port, buf, off, len);
+        }
+    };
     // Owner thread: joins the stage's consecutive TCP segments towards one leg back into super-frames.
     private final TcpCoalescer coalescer = new TcpCoalescer(this::emitCoalesced);
     private int coalescerLeg = -1;
@@ -374,14 +390,17 @@ public final class Router {
 
     // ------------------------------------------------------------------ any reactor thread
 
-    /** Copies one frame received for leg {@code index} into the queue; false (counted) when the queue is full. */
-    boolean offer(int index, DirectBuffer buf, int off, int len) {
-        int at = queue.tryClaim(index + 1, len);
+    /**
+     * Copies one frame received for leg {@code index}, behind its virtio header at {@code vnetOff} ({@code len}
+     * counts both), into the queue after {@link #PAD} free bytes; false (counted) when the queue is full.
+     */
+    boolean offer(int index, DirectBuffer buf, int vnetOff, int len) {
+        int at = queue.tryClaim(index + 1, PAD + len);
         if (at <= 0) {
             queueFull.incrementAndGet();
             return false;
         }
-        queue.buffer().putBytes(at, buf, off, len);
+        queue.buffer().putBytes(at + PAD, buf, vnetOff, len);
         queue.commit(at);
         return true;
     }
@@ -411,13 +430,21 @@ public final class Router {
     }
 
     private void onFrame(int msgTypeId, MutableDirectBuffer buffer, int index, int length) {
-        if (netns != null && length >= EthernetHeader.LENGTH
-                && EthernetHeader.etherType(buffer, index) == EthernetHeader.ETH_P_ARP) {
+        int vnetOff = index + PAD;
+        int off = vnetOff + VNET;
+        int len = length - PAD - VNET;
+        if (netns != null && len >= EthernetHeader.LENGTH
+                && EthernetHeader.etherType(buffer, off) == EthernetHeader.ETH_P_ARP) {
             // The namespace resolves its own neighbours on its TAPs: it sees the ARP the leg receives (before the
             // stage rewrites a request into its answer in place).
-            deliverLocal(msgTypeId - 1, buffer, index, length);
+            deliverLocal(msgTypeId - 1, buffer, off, len);
         }
-        stage.receive(msgTypeId - 1, buffer, index, length, nowNs, sink);
+        if (VirtioNetHeader.flags(buffer, vnetOff) == 0 && VirtioNetHeader.gsoType(buffer, vnetOff) == 0) {
+            stage.receive(msgTypeId - 1, buffer, off, len, nowNs, sink);
+        } else {
+            // A partial checksum or a GSO super-frame, as the sender's TSO made it: routed whole when possible.
+            stage.receiveOffloaded(msgTypeId - 1, buffer, off, len, nowNs, sink);
+        }
     }
 
     /** Owner thread: a frame for the router's own stack goes to leg {@code port}'s TAP in the namespace. */
@@ -471,6 +498,37 @@ public final class Router {
         VirtioNetHeader.clear(out, vnetOff);
         out.putBytes(vnetOff + VirtioNetHeader.LENGTH, buf, off, len);
         forwarder.receive(leg, out, vnetOff, VirtioNetHeader.LENGTH + len, -1, nowNs);
+    }
+
+    /**
+     * A forwarded frame with offload work left, its virtio header in front of it. A GSO super-frame enters the
+     * leg's bridge in place, in the queue ({@link #PAD} bytes of headroom), and leaves at once: the queue reuses the
+     * memory after the drain. A frame with a partial checksum goes into an output slot with its header.
+     */
+    private void emitOffloaded(int port, MutableDirectBuffer buf, int off, int len) {
+        RouterLegPort leg = leg(port);
+        int vnetOff = off - VNET;
+        if (leg == null || leg.bridge() == null || !(buf instanceof UnsafeBuffer u)) {
+            emitDropped++;
+            return;
+        }
+        flushCoalescer(); // frames keep their order
+        if (VirtioNetHeader.gsoType(buf, vnetOff) != VirtioNetHeader.GSO_NONE) {
+            endBatch(); // the frames already in the output slots go first
+            forwarder.receive(leg, u, vnetOff, VNET + len, -1, nowNs);
+            forwarder.flush();
+            return;
+        }
+        if (len > MAX_FRAME) {
+            emitDropped++;
+            return;
+        }
+        if (outUsed == OUT_SLOTS) {
+            endBatch();
+        }
+        int slot = outUsed++ * SLOT_BYTES + Forwarder.HEADROOM;
+        out.putBytes(slot, buf, vnetOff, VNET + len);
+        forwarder.receive(leg, out, slot, VNET + len, -1, nowNs);
     }
 
     /** A super-frame (or a lone segment) from the coalescer, for leg {@link #coalescerLeg}. */
