@@ -75,8 +75,16 @@ import org.agrona.concurrent.ringbuffer.RingBufferDescriptor;
  * owner never writes to a closed fd.
  */
 public final class Router {
-    /** Bytes of the frame queue (a power of two) plus the ring's trailer. */
-    static final int QUEUE_BYTES = 4 << 20;
+    /**
+     * Bytes of the frame queue (a power of two) plus the ring's trailer; {@code -Djvs.router.queueMiB=N} (a power of
+     * two, 1-64) changes it for every router of the daemon.
+     */
+    static final int QUEUE_BYTES = queueBytes();
+
+    private static int queueBytes() {
+        int mib = Integer.getInteger("jvs.router.queueMiB", 4);
+        return Integer.bitCount(mib) == 1 && mib <= 64 ? mib << 20 : 4 << 20;
+    }
     /** Frames one drain task handles before it lets the owner's other work run. */
     static final int DRAIN_LIMIT = 256;
     /** Output slots: frames sent into bridges between two {@code forwarder.flush()}. */
