@@ -413,9 +413,14 @@ public final class Router {
         return true;
     }
 
-    /** Schedules a drain on the owner unless one is already scheduled. */
+    /**
+     * Schedules a drain on the owner unless one is already scheduled. Always a CAS, never a plain read first: the
+     * queue's commit is a release store, which a plain (volatile) load of the flag may overtake (x86 reorders a store
+     * with a later load), so the owner could clear the flag and find the queue empty while this thread still saw the
+     * flag set: a frame left in the queue with no drain to come. The CAS is a full fence.
+     */
     void wake() {
-        if (!drainScheduled.get() && drainScheduled.compareAndSet(false, true)) {
+        if (drainScheduled.compareAndSet(false, true)) {
             owner.loop().execute(drainTask);
         }
     }
@@ -426,9 +431,19 @@ public final class Router {
         drainScheduled.set(false); // before reading: a frame committed after this point wakes us again
         try {
             nowNs = System.nanoTime();
-            int n = queue.read(handler, DRAIN_LIMIT);
+            // One read stops at the end of the ring's buffer (a frame that did not fit there is behind a padding
+            // record, at the start): read again until a read makes no progress, or the frames waiting at the start
+            // would wait for the next wake-up, which a ping-pong never sends.
+            int n = 0;
+            while (n < DRAIN_LIMIT) {
+                long before = queue.consumerPosition();
+                n += queue.read(handler, DRAIN_LIMIT - n);
+                if (queue.consumerPosition() == before) {
+                    break;
+                }
+            }
             endOutputs();
-            if (n == DRAIN_LIMIT) {
+            if (n >= DRAIN_LIMIT) {
                 wake(); // more may be waiting: continue after the owner's other work
             }
         } catch (Throwable t) {
