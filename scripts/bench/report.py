@@ -29,14 +29,15 @@ def med(c, m):
     return statistics.median(v) if v else None
 
 TUNNEL = ('jvs-gre', 'jvs-vxlan', 'ovs-gre', 'kernel-vxlan',
-          'jvs-routed', 'jvs-snat', 'kernel-routed', 'kernel-snat', 'ovs-snat')   # compared pairwise, not with OURS
+          'jvs-routed', 'jvs-snat', 'kernel-routed', 'kernel-snat', 'ovs-snat',
+          'jvs-sg', 'jvs-nosg', 'qbr-iptables')   # compared pairwise, not with OURS
 OURS = 'jvs-veth' if 'jvs-veth' in order else next((c for c in order if c.startswith('jvs') and c not in TUNNEL), None)
 PEERS = [c for c in ('bridge', 'ovs', 'ovs-txoff', 'veth') if c in order] if OURS else []
 # tunnel configs are compared pairwise: each jvs tunnel with the peer that carries the same encapsulation
 # and each jvs router config with the same topology routed by a kernel qrouter namespace
 PAIRS = [(a, b) for a, b in (('jvs-gre', 'ovs-gre'), ('jvs-vxlan', 'kernel-vxlan'),
-                             ('jvs-routed', 'kernel-routed'), ('jvs-snat', 'kernel-snat'), ('jvs-snat', 'ovs-snat'))
-         if a in order and b in order]
+                             ('jvs-routed', 'kernel-routed'), ('jvs-snat', 'kernel-snat'), ('jvs-snat', 'ovs-snat'),
+                             ('jvs-sg', 'qbr-iptables'), ('jvs-sg', 'jvs-nosg')) if a in order and b in order]
 # (metric, label, format, scale, better: 'hi' | 'lo' | None)
 ROWS = [
     ('tcp1_gbps', 'TCP 1 stream, Gbit/s', '.2f', 1, 'hi'),
@@ -44,6 +45,8 @@ ROWS = [
     ('pps_rx', 'UDP 64 B flood: received kpps', '.0f', 1e-3, 'hi'),
     ('pps_tx', 'UDP 64 B flood: offered kpps', '.0f', 1e-3, None),
     ('pps_loss_pct', 'UDP 64 B flood: loss %', '.1f', 1, None),
+    ('pps_ndr_rx', 'UDP 64 B paced, highest rate with < 5 % loss: received kpps', '.0f', 1e-3, 'hi'),
+    ('pps_ndr_loss_pct', 'UDP 64 B paced: loss % at that rate', '.1f', 1, None),
     ('lat_p50_us', 'UDP request-response RTT p50, us', '.1f', 1, 'lo'),
     ('lat_p99_us', 'UDP request-response RTT p99, us', '.1f', 1, 'lo'),
     ('lat_p999_us', 'UDP request-response RTT p99.9, us', '.1f', 1, 'lo'),
@@ -94,6 +97,10 @@ if PEERS or PAIRS:
 if any(a in ('jvs-routed', 'jvs-snat') for a, _ in PAIRS):
     print('Router rows: the same jvs bridges in both; the kernel-* switch CPU is the jvs daemon only (the kernel routes in'
           ' softirq, unaccounted), so CPU ratios flatter the kernel. Issue #6 target: jvs-*/kernel-* TCP >= 0.7.')
+if any(a == 'jvs-sg' for a, _ in PAIRS):
+    print('Security-group rows: the same VMs and jvs br0 in all three; qbr-iptables adds a Linux bridge, a veth pair and'
+          ' iptables per VM, whose softirq time is in no process, so its switch CPU is the jvs daemon only (CPU ratios'
+          ' flatter it). jvs-sg/jvs-nosg is what the filter costs.')
 if any(a in ('jvs-gre', 'jvs-vxlan') for a, _ in PAIRS):
     print('Tunnel rows: the switch CPU is the sum of both hosts\' switch processes; offered/received count the VMs\' frames (inner).')
 print('Cells are medians of RUNS=%s run(s)%s.' % (meta.get('runs', '?'), ' [min-max]' if meta.get('runs', '1') != '1' else ''))

@@ -5,6 +5,7 @@ import java.util.List;
 
 import io.jvs.datapath.control.Cli;
 import io.jvs.datapath.control.Daemon;
+import io.jvs.datapath.pktgen.PktgenCommand;
 import io.jvs.datapath.replay.ReplayCommand;
 
 /**
@@ -27,6 +28,8 @@ public final class Main {
             }
         } else if (!list.isEmpty() && list.get(0).equals("replay")) {
             status = ReplayCommand.run(list.subList(1, list.size()), System.out, System.err);
+        } else if (!list.isEmpty() && list.get(0).equals("pktgen")) {
+            status = PktgenCommand.run(list.subList(1, list.size()), System.out, System.err);
         } else {
             status = Cli.run(list, System.out, System.err);
         }

@@ -181,5 +181,77 @@ public final class SeedWriter {
                 new byte[] {7, 0, 3}, new byte[] {9, 0, 0}, op(0, 0, null, -1, udp)));
         write(root, "PipelineFuzzTest", "pipeline", "gso-super-frame-to-all", cat(
                 op(3, 0, vnet(1, 1, 54, 1000, 34, 16), -1, superTcp), op(0, 1, vnet(1, 0, 0, 0, 34, 6), -1, udp)));
+        securityGroupSeeds(root, superTcp, udp);
+    }
+
+    /** A built-packet frame op of SecurityGroupFuzzTest: port, flags (4 = built), kind, MACs, IPs, ports, flags. */
+    static byte[] sg(int port, int flags, int kind, int macs, int ips, int l4ports, int tcpFlagsOrType) {
+        return new byte[] {0, (byte) port, (byte) (flags | 4), (byte) kind, (byte) macs, (byte) ips, (byte) l4ports,
+            (byte) tcpFlagsOrType, 0};
+    }
+
+    /** A raw frame op of SecurityGroupFuzzTest: port, flags, [vnet], u16 length, frame. */
+    static byte[] sgRaw(int port, int flags, byte[] vnet, byte[] frame) {
+        ByteArrayOutputStream o = new ByteArrayOutputStream();
+        o.write(0);
+        o.write(port);
+        o.write(flags | (vnet != null ? 2 : 0));
+        if (vnet != null) {
+            o.writeBytes(vnet);
+        }
+        o.write(frame.length >> 8);
+        o.write(frame.length);
+        o.writeBytes(frame);
+        return o.toByteArray();
+    }
+
+    /**
+     * Programs for SecurityGroupFuzzTest (ports p0, p1 access VLAN 1, p2 and p3 trunks; MACs mac(i) =
+     * 02:00:00:00:00:11+i, IPs 10.0.0.1, 10.0.0.2, 10.0.1.7, 192.168.1.1, 0.0.0.0; L4 ports 67, 68, 22, 80, 443,
+     * 5000, 546, 547). Built packets: MACs byte = dst index + 8 * src index, IPs byte = src + 8 * dst (bit 7 clear and
+     * flag 8: the port's own address), ports byte = src + 8 * dst.
+     */
+    static void securityGroupSeeds(Path root, byte[] superTcp, byte[] udp) throws IOException {
+        byte[] on0 = {7, 0};
+        byte[] allowed0 = {8, 0, 1, 0}; // p0 may use mac(1), 10.0.0.1, fd00::1
+        byte[] egressTcp0 = {5, 0, 0, 1, 0, 0, 1, 0}; // acl/add p0 egress proto=tcp
+        byte[] ingressSsh0 = {5, 0, 1, 1, 2, 2, 1, 1}; // acl/add p0 ingress proto=tcp port=22-22 remote=10.0.0.0/16
+        write(root, "SecurityGroupFuzzTest", "securityGroups", "tcp-connection-reply-then-rule-deleted", cat(
+                on0, allowed0, egressTcp0, ingressSsh0,
+                sg(0, 8, 0, 2, 8, 5 | 3 << 3, 0x02), // p0 -> 10.0.0.2:80 SYN, opens
+                sg(1, 0, 0, 1 | 2 << 3, 1, 3 | 5 << 3, 0x12), // the SYN-ACK from p1: established
+                sg(1, 0, 0, 1 | 2 << 3, 1, 5 | 2 << 3, 0x02), // p1 -> p0:22 SYN: allowed by the ssh rule
+                sg(1, 0, 0, 1 | 2 << 3, 1, 5 | 4 << 3, 0x02), // p1 -> p0:443 SYN: sg_ingress
+                new byte[] {6, 0, 0}, // acl/del p0 (the egress rule): its connection ends
+                sg(1, 1, 0, 1 | 2 << 3, 1, 3 | 5 << 3, 0x10), // the ACK, from the other thread: refused now
+                new byte[] {7, 0}, sg(1, 0, 0, 1 | 2 << 3, 1, 3 | 5 << 3, 0x10))); // security off: passes
+        byte[] on1 = {7, 1};
+        byte[] allowed1 = {8, 1, 2, 1}; // p1 may use mac(2), 10.0.0.2, fd00::2
+        write(root, "SecurityGroupFuzzTest", "securityGroups", "spoofing-arp-dhcp-server-router-advert", cat(
+                on1, allowed1,
+                sg(1, 0, 5, 5 | 3 << 3, 2, 0, 1), // ARP from another MAC: spoofed_mac
+                sg(1, 8, 5, 5, 2, 0, 1), // ARP from its own MAC and IP: passes
+                sg(1, 8, 5, 5, 0x80, 0, 2), // ARP reply claiming 192.168.1.1 (0x80 % 5 = 3): spoofed_arp
+                sg(1, 8, 1, 5, 0, 0 | 1 << 3, 0), // UDP 67 -> 68 from the VM: dhcp_server
+                sg(1, 8, 1, 5, 0x81, 1 | 0 << 3, 0), // DHCP request from 0.0.0.0 (0x81 % 5 = 4): passes
+                sg(1, 8, 7, 5, 1, 0, 3), // ICMPv6 router advertisement: router_advert
+                sg(1, 8, 2, 0, 0x84, 0, 1), // ICMP from 10.0.1.7 (0x84 % 5 = 2): spoofed_ip
+                new byte[] {8, 1, 0, 0})); // allowed removed
+        byte[] on2 = {7, 2};
+        byte[] ingressIcmp2 = {5, 2, 1, 3, 0, 0, 2, 0}; // acl/add p2 ingress proto=icmp icmp_type=8
+        write(root, "SecurityGroupFuzzTest", "securityGroups", "icmp-echo-other-thread-clock-expiry", cat(
+                on2, ingressIcmp2,
+                sg(0, 1, 2, 5, 1 | 2 << 3, 1, 0), // echo request 10.0.0.2 -> 10.0.1.7 broadcast from p0, on the other thread: to p2 allowed
+                sg(2, 0, 2, 0 | 3 << 3, 2 | 1 << 3, 1, 1), // echo reply from p2 (its owner thread): established
+                new byte[] {9, 0x17, 0x70}, // 60 s later: connections expire
+                sg(2, 0, 2, 0 | 3 << 3, 2 | 1 << 3, 1, 1), // the reply again: sg_egress (no egress rule on p2)
+                new byte[] {9, 0, 1}, // flush the MAC tables
+                sg(0, 0, 2, 5, 1 | 2 << 3, 1, 0)));
+        byte[] on3 = {7, 3};
+        byte[] egressAll3 = {5, 3, 0, 0, 0, 0, 1, 0}; // acl/add p3 egress
+        write(root, "SecurityGroupFuzzTest", "securityGroups", "gso-super-frame-through-filters", cat(
+                on3, egressAll3, on2, ingressIcmp2, new byte[] {5, 2, 1, 1, 0, 0, 1, 0}, // p2: ingress tcp
+                sgRaw(3, 0, vnet(1, 1, 54, 1000, 34, 16), superTcp), sgRaw(0, 1, vnet(1, 0, 0, 0, 34, 6), udp),
+                new byte[] {7, 3}, new byte[] {7, 2}, new byte[] {9, 0, 1}, sgRaw(3, 0, null, udp)));
     }
 }

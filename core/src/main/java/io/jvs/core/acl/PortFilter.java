@@ -553,15 +553,20 @@ public final class PortFilter {
 
     /**
      * Whether a packet of a tracked connection seen on a non-owner thread must be reported to the owner: one that
-     * moves the state (TCP SYN/FIN/RST, the first reply of UDP or ICMP) or an idle timer past half its timeout.
+     * moves the state (TCP SYN/FIN/RST, a packet during the handshake, the first reply of UDP or ICMP) or an idle
+     * timer past half its timeout. A UDP or ICMP packet in the original direction of an unanswered connection moves
+     * nothing: posting it would cost a queue entry per packet of a one-way flood (and fill the queue).
      */
     private boolean needsUpdate(int ref, PacketTuple t, long nowNs) {
         if ((t.tcpFlags & (TcpHeader.SYN | TcpHeader.FIN | TcpHeader.RST)) != 0) {
             return true;
         }
         int state = ct.state(ref);
-        if (state == CtState.TCP_SYN_SENT || state == CtState.TCP_SYN_RECV || state == CtState.UDP_UNREPLIED
-                || state == CtState.ICMP_UNREPLIED) {
+        if (state == CtState.TCP_SYN_SENT || state == CtState.TCP_SYN_RECV) {
+            return true;
+        }
+        if ((state == CtState.UDP_UNREPLIED || state == CtState.ICMP_UNREPLIED)
+                && Conntrack.direction(ref) == Conntrack.REPLY) {
             return true;
         }
         return ct.expiresNs(ref) - nowNs < ct.timeouts().of(state) / 2;

@@ -82,6 +82,32 @@ class PortFilterTest {
         assertEquals(1, filter.conntrack().size());
     }
 
+    /**
+     * A one-way flow to the VM decided on another thread (a UDP flood, repeated pings) changes no state after its
+     * first packet: it must not post a conntrack update per packet to the owner (the owner's queue filled up and
+     * counted queue_full during the 64-byte flood of `jvs bench --security`), only its answer does.
+     */
+    @Test
+    void oneWayFlowSeenOnAnotherThreadPostsNothingAfterItsFirstPacket() {
+        rules("ingress proto=udp port=9 id=flood", "ingress proto=icmp id=ping");
+        for (byte[] first : List.of(Packets.udp(MA, MB, IB, IA, 4000, 9), Packets.icmp(MA, MB, IB, IA, 8, 77))) {
+            send(fwd1, b, first);
+            assertEquals(1, delivered(a));
+            assertEquals(1, ownerTasks.size(), "the creation wakes the owner");
+            ownerTasks.removeFirst().run();
+            for (int i = 0; i < 100; i++) {
+                send(fwd1, b, first);
+            }
+            assertEquals(100, delivered(a));
+            assertEquals(0, ownerTasks.size(), "repeated packets of an unanswered flow woke the owner");
+            filter.drainQueue(0);
+        }
+        assertEquals(2, filter.conntrack().size());
+        assertEquals(0, filter.queueFull());
+        send(fwd0, a, Packets.udp(MB, MA, IA, IB, 9, 4000)); // the answer, on the owner: replied
+        assertEquals(1, delivered(b));
+    }
+
     @Test
     void ingressRuleAllowsNewConnectionsFromItsRemoteOnly() {
         rules("ingress proto=tcp port=22 remote=10.0.0.0/24 id=ssh");

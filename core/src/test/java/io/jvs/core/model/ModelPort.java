@@ -16,6 +16,8 @@ public final class ModelPort {
     public boolean tunnel;
     public int mtu;
     public ModelPort peer;
+    /** Security group and port security; filters only while {@link ModelSecurity#on}. */
+    public final ModelSecurity security = new ModelSecurity();
 
     public long rxPackets;
     public long rxBytes;

@@ -27,6 +27,11 @@ import java.util.List;
  *   <li>output to a host port: untagged for access ports and VLAN 0, else tagged 0x8100 with the ingress PCP; a frame
  *       longer than that port's MTU + 14 (+ 4 when tagged) is dropped there as {@code oversize}.</li>
  * </ol>
+ *
+ * <p>Security groups ({@link ModelSecurity}): a port with security on judges every frame received on it after step 4
+ * (untagged, before the bridge sees it: a refused frame is not learned) and, once the decision is made, every frame
+ * the decision sends to it (untagged, in decision order, all outputs before any is sent); a refused frame is counted
+ * on that port under the verdict's name.
  */
 public final class ReferenceSwitch {
     public static final int MAX_PATCH_DEPTH = 8;
@@ -101,11 +106,27 @@ public final class ReferenceSwitch {
             in.drop("oversize");
             return result;
         }
+        if (in.security.on) {
+            String refused = in.security.egress(body);
+            if (refused != null) {
+                in.drop(refused);
+                return result;
+            }
+        }
         this.inPort = in;
         this.nowNs = nowNs;
         decision.clear();
         forward(in, body, wireVid, 0);
+        List<Output> permitted = new ArrayList<>();
         for (Output o : decision) {
+            String refused = o.port.security.on ? o.port.security.ingress(body) : null;
+            if (refused != null) {
+                o.port.drop(refused);
+            } else {
+                permitted.add(o);
+            }
+        }
+        for (Output o : permitted) {
             byte[] wire = o.wireVid < 0 ? body.clone() : tag(body, pcp, o.wireVid);
             int limit = o.port.mtu + 14 + (o.wireVid < 0 ? 0 : 4);
             if (wire.length > limit) {

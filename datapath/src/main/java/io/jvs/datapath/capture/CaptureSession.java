@@ -113,8 +113,18 @@ public final class CaptureSession {
     /** "running|done WRITTEN DROPPED[ ERROR]"; counts as a sign of life from the CLI. */
     public String status() {
         lastStatusNs = System.nanoTime();
-        return (done ? "done" : "running") + " " + written.get() + " " + capture.dropped()
+        return (done ? "done" : "running") + " " + written() + " " + dropped()
                 + (error == null ? "" : " " + error);
+    }
+
+    /** Frames written to the output so far. */
+    public long written() {
+        return written.get();
+    }
+
+    /** Frames the capture ring had no room for (the writer fell behind). */
+    public long dropped() {
+        return capture.dropped();
     }
 
     public boolean isDone() {

@@ -82,7 +82,6 @@ final class CaptureCommands {
     static String stop(Datapath datapath, List<String> args) throws CommandException {
         CaptureSession s = session(datapath, args, "capture/stop ID");
         datapath.captures().stop(s.id());
-        String[] st = s.status().split(" ");
-        return st[1] + " " + st[2] + "\n";
+        return s.written() + " " + s.dropped() + "\n";
     }
 }

@@ -45,6 +45,7 @@ public final class LibC {
     public static final int SOCK_CLOEXEC = 0x80000;
     public static final int SOL_SOCKET = 1;
     public static final int SO_RCVBUF = 8;
+    public static final int SO_ERROR = 4;
     public static final int SO_RCVBUFFORCE = 33;
     public static final int MSG_DONTWAIT = 0x40;
     public static final int MSG_TRUNC = 0x20;
@@ -335,6 +336,19 @@ public final class LibC {
         int rc = setsockoptInt(fd, level, name, value);
         if (rc < 0) {
             throw NativeException.of("setsockopt " + what, -rc);
+        }
+    }
+
+    /**
+     * getsockopt(2) into preallocated memory (no allocation: usable on a reactor thread): the int value at
+     * {@code value}, or -errno. {@code length} must hold 4 (reset by the caller: the kernel writes it back).
+     */
+    public static int getsockoptInt(MemorySegment callState, int fd, int level, int name, long value, long length) {
+        try {
+            int rc = (int) GETSOCKOPT.invokeExact(callState, fd, level, name, value, length);
+            return rc < 0 ? -errno(callState) : 0;
+        } catch (Throwable t) {
+            throw rethrow(t);
         }
     }
 

@@ -37,8 +37,14 @@ public final class PacketSocket implements AutoCloseable {
     /** Bytes of virtio_net_hdr in front of every frame. */
     public static final int VNET_HDR_SIZE = 10;
     public static final int DEFAULT_MAX_BURST = 32;
-    /** Receive buffer asked for: room for ~2700 MTU-sized frames, against the 208 KiB default (pitfall 4). */
-    public static final int RECEIVE_BUFFER_BYTES = 4 << 20;
+    /**
+     * Receive buffer asked for (the 208 KiB default drops bursts, pitfall 4). With the receive ring it holds only the
+     * GSO super-frames that did not fit a slot (TP_STATUS_COPY), each charged ~70 KB: when it is full the kernel cuts
+     * the next one to the slot and we drop it (`truncated`), a lost 64 KB for a TCP sender. 16 MiB is ~240 of them,
+     * ~18 ms of a 10 Gbit/s stream while the switch thread is descheduled (4 MiB lost a few per TCP run on the
+     * shared 2-vCPU VM). Memory is only charged while frames wait.
+     */
+    public static final int RECEIVE_BUFFER_BYTES = 16 << 20;
 
     private static final int SOL_PACKET = 263;
     private static final int PACKET_AUXDATA = 8;
@@ -64,13 +70,15 @@ public final class PacketSocket implements AutoCloseable {
     private final MemorySegment receiveState = LibC.allocateCallState(arena);
     private final MemorySegment sendState = LibC.allocateCallState(arena);
     private final MemorySegment headers;
+    private final MemorySegment errorValue = arena.allocate(JAVA_INT);
+    private final MemorySegment errorLength = arena.allocate(JAVA_INT);
     private final MemorySegment iovecs;
     private final MemorySegment controls;
-    private volatile int fd;
+    private final OwnedFd fd;
     private final RxRing ring; // null: frames are read with recvmmsg
 
     private PacketSocket(int fd, String ifname, int ifindex, int maxBurst, RxRing ring) {
-        this.fd = fd;
+        this.fd = new OwnedFd(fd);
         this.ring = ring;
         this.ifname = ifname;
         this.ifindex = ifindex;
@@ -166,7 +174,7 @@ public final class PacketSocket implements AutoCloseable {
             headers.set(JAVA_LONG, h + Mmsghdr.CONTROLLEN, CONTROL_SIZE);
             headers.set(JAVA_INT, h + Mmsghdr.FLAGS, 0);
         }
-        int n = LibC.recvmmsg(receiveState, fd, headers.address(), count, LibC.MSG_DONTWAIT);
+        int n = LibC.recvmmsg(receiveState, fd.get(), headers.address(), count, LibC.MSG_DONTWAIT);
         if (n <= 0) {
             return n == -Errno.EAGAIN ? 0 : n;
         }
@@ -210,7 +218,7 @@ public final class PacketSocket implements AutoCloseable {
      *         (-ENETDOWN while the device is down, -ENXIO once it was deleted, -EMSGSIZE above the MTU)
      */
     public int send(long address, int length) {
-        long n = LibC.send(sendState, fd, address, length, LibC.MSG_DONTWAIT);
+        long n = LibC.send(sendState, fd.get(), address, length, LibC.MSG_DONTWAIT);
         return n == -Errno.EAGAIN || n == -Errno.ENOBUFS ? 0 : (int) n;
     }
 
@@ -273,7 +281,7 @@ public final class PacketSocket implements AutoCloseable {
             if (n == 0) {
                 return 0;
             }
-            int sent = LibC.sendmmsg(state, fd, msgs.address(), n, LibC.MSG_DONTWAIT);
+            int sent = LibC.sendmmsg(state, fd.get(), msgs.address(), n, LibC.MSG_DONTWAIT);
             return sent == -Errno.EAGAIN || sent == -Errno.ENOBUFS ? 0 : sent;
         }
     }
@@ -284,7 +292,7 @@ public final class PacketSocket implements AutoCloseable {
     }
 
     public int fd() {
-        return fd;
+        return fd.get();
     }
 
     public int ifindex() {
@@ -301,31 +309,35 @@ public final class PacketSocket implements AutoCloseable {
 
     /** The receive buffer the kernel granted (SO_RCVBUF reads back twice the bytes asked for: bookkeeping room). */
     public int receiveBufferBytes() throws NativeException {
-        return LibC.getsockoptInt(fd, LibC.SOL_SOCKET, LibC.SO_RCVBUF, "SO_RCVBUF " + ifname);
+        return LibC.getsockoptInt(fd.get(), LibC.SOL_SOCKET, LibC.SO_RCVBUF, "SO_RCVBUF " + ifname);
     }
 
     /**
      * Frames the kernel dropped because this socket's receive buffer was full, since the last call (reading
      * PACKET_STATISTICS resets the kernel's counters). Control thread only.
      */
+    /**
+     * Takes the socket's pending error (SO_ERROR, e.g. ENETDOWN when the device went away): 0 when there is none,
+     * else the errno, or -errno if getsockopt itself failed. Reads no frame. Receiving thread only (it uses the
+     * receive side's preallocated memory).
+     */
+    public int takeError() {
+        errorLength.set(JAVA_INT, 0, 4);
+        int rc = LibC.getsockoptInt(receiveState, fd.get(), LibC.SOL_SOCKET, LibC.SO_ERROR, errorValue.address(),
+                errorLength.address());
+        return rc < 0 ? rc : errorValue.get(JAVA_INT, 0);
+    }
+
     public long takeKernelDrops() throws NativeException {
-        long stats = LibC.getsockoptLong(fd, SOL_PACKET, PACKET_STATISTICS, "PACKET_STATISTICS " + ifname);
+        long stats = LibC.getsockoptLong(fd.get(), SOL_PACKET, PACKET_STATISTICS, "PACKET_STATISTICS " + ifname);
         return stats >>> 32; // struct tpacket_stats { u32 tp_packets; u32 tp_drops; } on a little-endian host
     }
 
     /** Closes the socket. Idempotent. */
     @Override
     public void close() {
-        int f;
-        synchronized (this) {
-            f = fd;
-            fd = -1;
-        }
-        if (f >= 0) {
-            LibC.close(f);
-            if (ring != null) {
-                ring.unmap();
-            }
+        if (fd.close() && ring != null) {
+            ring.unmap();
         }
     }
 

@@ -48,10 +48,10 @@ public final class TapDevice implements AutoCloseable {
     private final Arena arena = Arena.ofAuto();
     private final MemorySegment readState = LibC.allocateCallState(arena);
     private final MemorySegment writeState = LibC.allocateCallState(arena);
-    private volatile int fd;
+    private final OwnedFd fd;
 
     private TapDevice(int fd, String name, String netns) {
-        this.fd = fd;
+        this.fd = new OwnedFd(fd);
         this.name = name;
         this.netns = netns;
     }
@@ -105,11 +105,11 @@ public final class TapDevice implements AutoCloseable {
      * kernel refuses the combination (older kernels lack USO), else 0.
      */
     public int setOffloads(int flags) {
-        return LibC.ioctlErrno(fd, TUNSETOFFLOAD, flags);
+        return LibC.ioctlErrno(fd.get(), TUNSETOFFLOAD, flags);
     }
 
     public int fd() {
-        return fd;
+        return fd.get();
     }
 
     /** The device name the kernel gave (equal to the name asked for). */
@@ -129,7 +129,7 @@ public final class TapDevice implements AutoCloseable {
      *         (-EBADFD once the netdev is gone)
      */
     public int read(long address, int capacity) {
-        long n = LibC.read(readState, fd, address, capacity);
+        long n = LibC.read(readState, fd.get(), address, capacity);
         return n == -Errno.EAGAIN ? 0 : (int) n;
     }
 
@@ -140,26 +140,19 @@ public final class TapDevice implements AutoCloseable {
      *         down, -EINVAL for a malformed frame)
      */
     public int write(long address, int length) {
-        long n = LibC.write(writeState, fd, address, length);
+        long n = LibC.write(writeState, fd.get(), address, length);
         return n == -Errno.EAGAIN ? 0 : (int) n;
     }
 
     /** Closes the fd; the persistent netdev and its configuration stay. Idempotent. */
     @Override
     public void close() {
-        int f;
-        synchronized (this) {
-            f = fd;
-            fd = -1;
-        }
-        if (f >= 0) {
-            LibC.close(f);
-        }
+        fd.close();
     }
 
     /** Clears the persist flag and closes the fd, which removes the netdev. */
     public void destroy() throws NativeException {
-        int f = fd;
+        int f = fd.get();
         if (f < 0) {
             throw NativeException.withMessage("destroy " + name + ": already closed", Errno.EBADF);
         }

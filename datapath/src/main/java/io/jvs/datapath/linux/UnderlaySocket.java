@@ -47,10 +47,10 @@ public final class UnderlaySocket implements AutoCloseable {
     private final MemorySegment headers;
     private final MemorySegment iovecs;
     private final MemorySegment names;
-    private volatile int fd;
+    private final OwnedFd fd;
 
     private UnderlaySocket(int fd, String description, int maxBurst) {
-        this.fd = fd;
+        this.fd = new OwnedFd(fd);
         this.description = description;
         this.maxBurst = maxBurst;
         headers = arena.allocate((long) Mmsghdr.SIZE * maxBurst, 8);
@@ -126,7 +126,7 @@ public final class UnderlaySocket implements AutoCloseable {
             headers.set(JAVA_INT, h + Mmsghdr.NAMELEN, SOCKADDR_IN_SIZE);
             headers.set(JAVA_INT, h + Mmsghdr.FLAGS, 0);
         }
-        int n = LibC.recvmmsg(receiveState, fd, headers.address(), count, LibC.MSG_DONTWAIT);
+        int n = LibC.recvmmsg(receiveState, fd.get(), headers.address(), count, LibC.MSG_DONTWAIT);
         if (n <= 0) {
             return n == -Errno.EAGAIN ? 0 : n;
         }
@@ -192,7 +192,7 @@ public final class UnderlaySocket implements AutoCloseable {
             if (n <= 0) {
                 return 0;
             }
-            int sent = LibC.sendmmsg(state, fd, msgs.address() + (long) from * Mmsghdr.SIZE, n, LibC.MSG_DONTWAIT);
+            int sent = LibC.sendmmsg(state, fd.get(), msgs.address() + (long) from * Mmsghdr.SIZE, n, LibC.MSG_DONTWAIT);
             return sent == -Errno.EAGAIN || sent == -Errno.ENOBUFS ? 0 : sent;
         }
 
@@ -208,7 +208,7 @@ public final class UnderlaySocket implements AutoCloseable {
     }
 
     public int fd() {
-        return fd;
+        return fd.get();
     }
 
     public int maxBurst() {
@@ -217,14 +217,7 @@ public final class UnderlaySocket implements AutoCloseable {
 
     @Override
     public void close() {
-        int f;
-        synchronized (this) {
-            f = fd;
-            fd = -1;
-        }
-        if (f >= 0) {
-            LibC.close(f);
-        }
+        fd.close();
     }
 
     @Override

@@ -135,10 +135,16 @@ public final class SystemPort extends DevicePort {
             ring.release(first, n);
         }
         if (n == 0) {
-            // Woken with an empty ring: an error to collect (the device went away) or a big frame queued on the
-            // socket before its slot was marked; either way the socket says which.
-            receiveOne(t, s, pool, 0, nowNs);
-            f.flush();
+            // Woken with an empty ring: most often an edge for frames an earlier burst already took, or a big frame
+            // whose skb is queued on the socket while its slot is not marked TP_STATUS_COPY yet (the kernel queues
+            // first, marks the slot, then signals again). Reading the socket here would take that frame ahead of
+            // smaller ones before it in the ring, i.e. reorder a TCP stream (SACK reordering, fast retransmits),
+            // and the slot's turn would then read the next big frame early. So only collect an error (the device
+            // went away): SO_ERROR reads no frame.
+            int err = s.takeError();
+            if (err != 0) {
+                markDown("receive failed: " + Errno.name(Math.abs(err)));
+            }
         }
     }
 

@@ -94,6 +94,11 @@ class AllocationTest {
     }
 
     @Test
+    void takeErrorShouldNotAllocate() {
+        assertNoAllocation("PacketSocket.takeError", socketB::takeError); // on every empty-ring wake-up
+    }
+
+    @Test
     void sendShouldNotAllocate() {
         long address = buffer.addressOffset();
         assertNoAllocation("PacketSocket.send", () -> socketA.send(address, FRAME + 60));

@@ -156,6 +156,20 @@ class PacketSocketTest {
     }
 
     @Test
+    void takeErrorReportsAVanishedDeviceOnceAndReadsNoFrame() throws Exception {
+        PacketSocket receiver = open(vethB);
+        PacketSocket sender = open(vethA);
+        int length = testFrame(LinuxTestSupport.randomMac(), -1, 60, 0);
+        assertEquals(FRAME + length, sender.send(tx.addressOffset(), FRAME + length));
+        assertEquals(0, receiver.takeError(), "no error pending");
+        // the frame is still queued: takeError read nothing
+        assertTrue(receiver.receiveBurst(slotAddresses, SLOT, BURST, lengths, vlanTci) >= 1);
+        run("ip", "-n", ns, "link", "delete", vethA);
+        assertEquals(Errno.ENETDOWN, receiver.takeError());
+        assertEquals(0, receiver.takeError(), "taken once");
+    }
+
+    @Test
     void shouldReportNetworkDownWhileDeviceIsDown() throws Exception {
         PacketSocket sender = open(vethA);
         run("ip", "-n", ns, "link", "set", vethA, "down");
