@@ -139,39 +139,19 @@ class RouterWiringTest {
     }
 
     /**
-     * The Forwarder cuts a VM's TSO super-frame into segments before the leg; the router joins what it forwards back
-     * into one GSO super-frame per connection and output leg, so a port that takes offloads gets 64 KiB at once, and
-     * one that does not gets the segments again, each routed (TTL - 1) with a valid checksum.
+     * Complete TCP segments (a sender without TSO, or a super-frame the router had to cut): the router joins what it
+     * forwards into one GSO super-frame per connection and output leg, so a port that takes offloads gets them at
+     * once, and one that does not gets the segments again, each routed (TTL - 1) with a valid checksum.
      */
     @Test
     void consecutiveTcpSegmentsLeaveAsOneSuperFrame() throws Exception {
         for (boolean offloads : new boolean[] {true, false}) {
-            MemoryPort far = new MemoryPort("h2" + offloads, 2);
             int vlan = offloads ? 20 : 30;
             String net = offloads ? "10.0.1." : "10.0.2.";
-            far.setVlan(VlanConfig.access(vlan));
-            far.setAcceptsOffloads(offloads);
-            bridge.addPort(far);
-            RouterLegPort leg1 = routers.newLeg(new PortConfig("leg" + vlan, PortConfig.ROUTER, vlan, List.of(), null,
-                    "02:00:00:00:" + vlan + ":fe", Map.of("router", "r1", "ip", net + "1/24")), 2);
-            leg1.setVlan(VlanConfig.access(vlan));
-            bridge.addPort(leg1);
-            routers.attach(leg1);
+            MemoryPort far = farHost("h2" + offloads, vlan, net, offloads);
             int farIp = Ipv4Header.parseAddress(net + "5");
-            long farMac = MacAddress.parse("02:00:00:00:" + vlan + ":05");
+            long farMac = farMac(vlan);
             ReactorThread t = other();
-            t.loop().submit(() -> { // the far host makes itself known; then 10 segments of one connection
-                UnsafeBuffer buf = new UnsafeBuffer(ByteBuffer.allocateDirect(4096));
-                int off = Forwarder.HEADROOM;
-                VirtioNetHeader.clear(buf, off);
-                int len = ArpHeader.writeRequestFrame(buf, off + VirtioNetHeader.LENGTH, farMac, farIp,
-                        Ipv4Header.parseAddress(net + "1"));
-                t.forwarder().receive(far, buf, off, VirtioNetHeader.LENGTH + len, -1, System.nanoTime());
-                t.forwarder().flush();
-            }).get(10, TimeUnit.SECONDS);
-            for (int i = 0; i < 100 && far.drain().isEmpty(); i++) {
-                Thread.sleep(20);
-            }
             t.loop().submit(() -> {
                 UnsafeBuffer buf = new UnsafeBuffer(ByteBuffer.allocateDirect(20 * 2048));
                 for (int i = 0; i < 10; i++) {
@@ -218,32 +198,12 @@ class RouterWiringTest {
     @Test
     void aSuperFrameIsRoutedWholeAndSegmentedOnlyForOutputsWithoutOffloads() throws Exception {
         for (boolean offloads : new boolean[] {true, false}) {
-            MemoryPort far = new MemoryPort("g2" + offloads, 2);
             int vlan = offloads ? 40 : 50;
             String net = offloads ? "10.0.4." : "10.0.5.";
-            far.setVlan(VlanConfig.access(vlan));
-            far.setAcceptsOffloads(offloads);
-            bridge.addPort(far);
-            RouterLegPort leg1 = routers.newLeg(new PortConfig("leg" + vlan, PortConfig.ROUTER, vlan, List.of(), null,
-                    "02:00:00:00:" + vlan + ":fe", Map.of("router", "r1", "ip", net + "1/24")), 2);
-            leg1.setVlan(VlanConfig.access(vlan));
-            bridge.addPort(leg1);
-            routers.attach(leg1);
+            MemoryPort far = farHost("g2" + offloads, vlan, net, offloads);
             int farIp = Ipv4Header.parseAddress(net + "5");
-            long farMac = MacAddress.parse("02:00:00:00:" + vlan + ":05");
+            long farMac = farMac(vlan);
             ReactorThread t = other();
-            t.loop().submit(() -> {
-                UnsafeBuffer buf = new UnsafeBuffer(ByteBuffer.allocateDirect(4096));
-                int off = Forwarder.HEADROOM;
-                VirtioNetHeader.clear(buf, off);
-                int len = ArpHeader.writeRequestFrame(buf, off + VirtioNetHeader.LENGTH, farMac, farIp,
-                        Ipv4Header.parseAddress(net + "1"));
-                t.forwarder().receive(far, buf, off, VirtioNetHeader.LENGTH + len, -1, System.nanoTime());
-                t.forwarder().flush();
-            }).get(10, TimeUnit.SECONDS);
-            for (int i = 0; i < 100 && far.drain().isEmpty(); i++) {
-                Thread.sleep(20);
-            }
             long wholeBefore = router.stage().gsoWhole();
             t.loop().submit(() -> {
                 UnsafeBuffer buf = new UnsafeBuffer(ByteBuffer.allocateDirect(Forwarder.HEADROOM + 12_000));
@@ -296,6 +256,40 @@ class RouterWiringTest {
                 assertEquals(VirtioNetHeader.FLAG_NEEDS_CSUM, VirtioNetHeader.flags(h, 0));
             }
         }
+    }
+
+    static long farMac(int vlan) {
+        return MacAddress.parse("02:00:00:00:" + vlan + ":05");
+    }
+
+    /**
+     * A far host port on VLAN {@code vlan} of br0 behind a new leg of r1 ({@code net}1/24), taking offloads or not;
+     * the host ({@code net}5) has asked for the leg's address, so the router knows it.
+     */
+    MemoryPort farHost(String name, int vlan, String net, boolean offloads) throws Exception {
+        MemoryPort far = new MemoryPort(name, 2);
+        far.setVlan(VlanConfig.access(vlan));
+        far.setAcceptsOffloads(offloads);
+        bridge.addPort(far);
+        RouterLegPort leg1 = routers.newLeg(new PortConfig("leg" + vlan, PortConfig.ROUTER, vlan, List.of(), null,
+                "02:00:00:00:" + vlan + ":fe", Map.of("router", "r1", "ip", net + "1/24")), 2);
+        leg1.setVlan(VlanConfig.access(vlan));
+        bridge.addPort(leg1);
+        routers.attach(leg1);
+        ReactorThread t = other();
+        t.loop().submit(() -> {
+            UnsafeBuffer buf = new UnsafeBuffer(ByteBuffer.allocateDirect(4096));
+            int off = Forwarder.HEADROOM;
+            VirtioNetHeader.clear(buf, off);
+            int len = ArpHeader.writeRequestFrame(buf, off + VirtioNetHeader.LENGTH, farMac(vlan),
+                    Ipv4Header.parseAddress(net + "5"), Ipv4Header.parseAddress(net + "1"));
+            t.forwarder().receive(far, buf, off, VirtioNetHeader.LENGTH + len, -1, System.nanoTime());
+            t.forwarder().flush();
+        }).get(10, TimeUnit.SECONDS);
+        for (int i = 0; i < 100 && far.drain().isEmpty(); i++) {
+            Thread.sleep(20);
+        }
+        return far;
     }
 
     /** A TCP segment 10.0.0.5:40000 -> dst:80 to the leg's MAC, {@code payload} bytes, ACK (PSH on the last). */
