@@ -8,7 +8,7 @@ ROOT="$(cd "$(dirname "$(readlink -f "${BASH_SOURCE[0]}")")/.." && pwd)"
 TARGETS=(HeaderFuzzTest#ethernetVlan HeaderFuzzTest#ipv4 HeaderFuzzTest#ipv6 HeaderFuzzTest#frame
          OffloadFuzzTest#virtioGso PcapFuzzTest#pcapReader PipelineFuzzTest#pipeline
          TunnelFuzzTest#greDecap TunnelFuzzTest#vxlanDecap TunnelFuzzTest#greRoundTrip TunnelFuzzTest#tunnelIngress
-         RouterFuzzTest#routerStage SecurityGroupFuzzTest#securityGroups)
+         RouterFuzzTest#routerStage RouterFuzzTest#routerStageOffloads SecurityGroupFuzzTest#securityGroups)
 minutes=2
 chosen=()
 while [ $# -gt 0 ]; do

@@ -8,7 +8,7 @@ cfgs = list(doc['configs'])
 COLORS = {'jvs-veth': '#d62728', 'jvs-tap': '#ff9896', 'bridge': '#1f77b4', 'ovs': '#2ca02c',
           'ovs-txoff': '#98df8a', 'veth': '#7f7f7f', 'jvs-gre': '#9467bd', 'ovs-gre': '#bcbd22',
           'jvs-vxlan': '#e377c2', 'kernel-vxlan': '#17becf', 'jvs-routed': '#8c564b',
-          'kernel-routed': '#c49c94', 'jvs-snat': '#ff7f0e', 'kernel-snat': '#ffbb78'}
+          'kernel-routed': '#c49c94', 'jvs-snat': '#ff7f0e', 'kernel-snat': '#ffbb78', 'ovs-snat': '#9edae5'}
 panels = [
     ('TCP throughput, Gbit/s', [('tcp1_gbps', '1 stream', 1), ('tcp4_gbps', '4 streams', 1)]),
     ('UDP 64 B flood, kpps', [('pps_rx', 'received', 1e-3), ('pps_tx', 'offered', 1e-3)]),

@@ -46,6 +46,9 @@ import org.openjdk.jmh.annotations.Warmup;
  * to outside: parse, conntrack lookup and track, route lookup, TTL, rewrite, ARP hit, MACs, hand to the sink. Each op
  * first restores the header bytes the router rewrote (MACs, IPv4 header, ports, TCP checksum) (ARP-resolved, so the frame is never queued).
  * <li>{@code routerForwardReply}: the same for the reply direction, outside to inside.
+ * <li>{@code routerForwardSnatSuperFrame}: GSO pass-through: a 64 KiB TSO super-frame of the same connection (45
+ * segments of 1448 bytes, checksum partial, virtio header in front) through {@link RouterStage#receiveOffloaded},
+ * routed whole: one decision, the NAT on the pseudo-header sum, TTL, out through the sink's {@code sendOffloaded}.
  * </ul>
  */
 @State(Scope.Thread)
@@ -75,7 +78,18 @@ public class NatRewriteBench {
         public void send(int port, DirectBuffer buf, int off, int len) {
             frames += port + 1;
         }
+
+        @Override
+        public void sendOffloaded(int port, org.agrona.MutableDirectBuffer buf, int off, int len) {
+            frames += port + len;
+        }
     }
+
+    private static final int SUPER_PAYLOAD = 45 * 1448;
+    private static final int SUPER_OFF = 64 + io.jvs.core.packet.VirtioNetHeader.LENGTH;
+    private final UnsafeBuffer superFrame = new UnsafeBuffer(ByteBuffer.allocateDirect(SUPER_OFF + 65536));
+    private final UnsafeBuffer superHeaders = new UnsafeBuffer(ByteBuffer.allocateDirect(SUPER_OFF + FRAME));
+    private int superLen;
 
     private final UnsafeBuffer frame = new UnsafeBuffer(ByteBuffer.allocateDirect(2048));
     private final UnsafeBuffer natFrame = new UnsafeBuffer(ByteBuffer.allocateDirect(FRAME));
@@ -106,6 +120,10 @@ public class NatRewriteBench {
         tcp(outbound, RM0, HA, A, X, 40000, 443, TcpHeader.ACK);
         tcp(inbound, RM1, HGW, X, R1, 443, 40000, TcpHeader.ACK);
         frame.putBytes(0, outbound, 0, FRAME); // both directions share everything past the bytes each op restores
+        superLen = superFrame(superHeaders);
+        superFrame.putBytes(0, superHeaders, 0, SUPER_OFF + FRAME);
+        TestSwitch.check(routerForwardSnatSuperFrame() == RouterStage.FORWARDED && router.gsoWhole() == 1,
+                "super-frame routed whole");
         TestSwitch.check(routerForwardSnat() == RouterStage.FORWARDED, "established outbound forwarded");
         TestSwitch.check(routerForwardReply() == RouterStage.FORWARDED, "established reply forwarded");
         TestSwitch.check(rewriteSnatAndBack() == 40000, "rewrite round trip");
@@ -139,6 +157,33 @@ public class NatRewriteBench {
         b.setMemory(l4 + TcpHeader.MIN_LENGTH, FRAME - l4 - TcpHeader.MIN_LENGTH, (byte) 0);
         TcpHeader.setChecksum(b, l4, Checksum.finish(Checksum.pseudoIpv4(b, IP, Ipv4Header.PROTO_TCP, l4Len)
                 + Checksum.sum(b, l4, l4Len)));
+    }
+
+    /** The headers of a TSO super-frame A:40000 -> X:443 at SUPER_OFF, virtio header in front; returns its length. */
+    private static int superFrame(UnsafeBuffer b) {
+        final int vnet = SUPER_OFF - io.jvs.core.packet.VirtioNetHeader.LENGTH;
+        final UnsafeBuffer f = new UnsafeBuffer(b, SUPER_OFF, FRAME);
+        tcp(f, RM0, HA, A, X, 40000, 443, TcpHeader.ACK);
+        final int l4Len = TcpHeader.MIN_LENGTH + SUPER_PAYLOAD;
+        Ipv4Header.setTotalLength(f, IP, Ipv4Header.MIN_LENGTH + l4Len);
+        Checksum.writeIpv4HeaderChecksum(f, IP);
+        final int l4 = IP + Ipv4Header.MIN_LENGTH;
+        TcpHeader.setChecksum(f, l4, Checksum.fold(Checksum.pseudoIpv4(f, IP, Ipv4Header.PROTO_TCP, l4Len)));
+        io.jvs.core.packet.VirtioNetHeader.clear(b, vnet);
+        io.jvs.core.packet.VirtioNetHeader.setFlags(b, vnet, io.jvs.core.packet.VirtioNetHeader.FLAG_NEEDS_CSUM);
+        io.jvs.core.packet.VirtioNetHeader.setGsoType(b, vnet, io.jvs.core.packet.VirtioNetHeader.GSO_TCPV4);
+        io.jvs.core.packet.VirtioNetHeader.setGsoSize(b, vnet, 1448);
+        io.jvs.core.packet.VirtioNetHeader.setHdrLen(b, vnet, l4 + TcpHeader.MIN_LENGTH);
+        io.jvs.core.packet.VirtioNetHeader.setCsumStart(b, vnet, l4);
+        io.jvs.core.packet.VirtioNetHeader.setCsumOffset(b, vnet, TcpHeader.CHECKSUM_OFFSET);
+        return IP + Ipv4Header.MIN_LENGTH + l4Len;
+    }
+
+    @Benchmark
+    public int routerForwardSnatSuperFrame() {
+        // Restore what the router rewrote: MACs, IPv4 header, ports, the checksum field (in the header template).
+        superFrame.putBytes(0, superHeaders, 0, SUPER_OFF + IP + Ipv4Header.MIN_LENGTH + TcpHeader.MIN_LENGTH);
+        return router.receiveOffloaded(0, superFrame, SUPER_OFF, superLen, ++now, sink);
     }
 
     @Benchmark

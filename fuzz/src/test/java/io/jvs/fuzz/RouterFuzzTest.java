@@ -85,7 +85,7 @@ class RouterFuzzTest {
     record Queued(int id, int proto, int ttl, boolean l4Valid) {
     }
 
-    static final class Sink implements RouterStage.FrameSink {
+    static class Sink implements RouterStage.FrameSink {
         final List<Out> frames = new ArrayList<>();
 
         @Override
@@ -116,6 +116,234 @@ class RouterFuzzTest {
                     + java.util.Arrays.toString(s.results()) + ", forwarded " + s.forwarded() + ", icmp "
                     + s.icmpSent() + ", connections " + s.connectionsCreated());
         }
+    }
+
+    /**
+     * GSO pass-through, differentially: frames with offload work (a TCP super-frame or a TCP/UDP frame with its
+     * checksum partial, virtio header fuzzed from plausible to garbage) from the same hosts as {@link #routerStage},
+     * some of them answers to earlier outputs, go through {@link RouterStage#receiveOffloaded} of one router and, as
+     * the Forwarder handed them over before legs took offloads (checksum completed, super-frame cut in software,
+     * what the Forwarder refuses not at all), through {@link RouterStage#receive} of a twin. Invariants: nothing
+     * throws; when the Forwarder would have passed the frame, both routers emit the same frames (the offloaded
+     * output segmented or completed as the Forwarder would), count the same drops and forwarded packets; an
+     * offloaded output's partial checksum is the pseudo-header sum of its addresses and length.
+     */
+    @FuzzTest
+    void routerStageOffloads(FuzzedDataProvider in) {
+        final RouterStage whole = newRouter(new Conntrack(CT_CAPACITY, CtTimeouts.DEFAULTS));
+        final RouterStage cut = newRouter(new Conntrack(CT_CAPACITY, CtTimeouts.DEFAULTS));
+        final OffloadSink wholeOut = new OffloadSink();
+        final OffloadSink cutOut = new OffloadSink();
+        final UnsafeBuffer b = new UnsafeBuffer(new byte[2048]);
+        long now = 1000 * S;
+        for (long[] h : new long[][] {{0, HA, A, R0}, {0, HI, I, R0}, {1, HGW, GW, R1}}) {
+            for (RouterStage r : new RouterStage[] {whole, cut}) {
+                final int len = ArpHeader.writeRequestFrame(b, 0, h[1], (int) h[2], (int) h[3]);
+                r.receive((int) h[0], b, 0, len, now, r == whole ? wholeOut : cutOut);
+            }
+        }
+        final io.jvs.core.packet.GsoSegmenter segmenter =
+                new io.jvs.core.packet.GsoSegmenter(io.jvs.core.packet.GsoSegmenter.MAX_SEGMENT_BYTES);
+        final UnsafeBuffer big = new UnsafeBuffer(new byte[OFFLOAD_OFF + 70_000]);
+        for (int f = 0; f < 24 && in.remainingBytes() > 0; f++) {
+            wholeOut.frames.clear();
+            cutOut.frames.clear();
+            final int inPort = in.consumeInt(0, 1);
+            final int len = offloadFrame(in, big, inPort, wholeOut.history);
+            final int v = OFFLOAD_OFF - io.jvs.core.packet.VirtioNetHeader.LENGTH;
+            final int gsoType = io.jvs.core.packet.VirtioNetHeader.gsoType(big, v);
+            final int gsoSize = io.jvs.core.packet.VirtioNetHeader.gsoSize(big, v);
+            final int csumStart = io.jvs.core.packet.VirtioNetHeader.csumStart(big, v);
+            final int csumOffset = io.jvs.core.packet.VirtioNetHeader.csumOffset(big, v);
+            final boolean partial = (io.jvs.core.packet.VirtioNetHeader.flags(big, v)
+                    & io.jvs.core.packet.VirtioNetHeader.FLAG_NEEDS_CSUM) != 0;
+            // What the Forwarder does before a leg that takes no offloads (Forwarder.receive and emit).
+            boolean passes = !partial || csumStart >= 0 && csumStart + csumOffset + 2 <= len;
+            final List<byte[]> segments = new ArrayList<>();
+            if (passes && gsoType == io.jvs.core.packet.VirtioNetHeader.GSO_NONE) {
+                passes = len <= 1500 + EthernetHeader.LENGTH;
+                final byte[] c = new byte[len];
+                big.getBytes(OFFLOAD_OFF, c);
+                if (partial) {
+                    io.jvs.core.packet.ChecksumOffload.complete(new UnsafeBuffer(c), 0, len, csumStart, csumOffset);
+                }
+                segments.add(c);
+            } else if (passes) {
+                final int headers = io.jvs.core.packet.GsoSegmenter.headersLength(big, OFFLOAD_OFF, len, gsoType);
+                passes = gsoSize != 0 && headers >= 0 && headers - EthernetHeader.LENGTH + gsoSize <= 1500
+                        && segmenter.segment(big, OFFLOAD_OFF, len, gsoType, gsoSize, (sb, o, l) -> {
+                            final byte[] c = new byte[l];
+                            sb.getBytes(o, c);
+                            segments.add(c);
+                        }) > 0;
+            }
+            whole.receiveOffloaded(inPort, big, OFFLOAD_OFF, len, now, wholeOut); // must not throw, whatever the header
+            if (passes) {
+                for (byte[] seg : segments) {
+                    cut.receive(inPort, new UnsafeBuffer(seg), 0, seg.length, now, cutOut);
+                }
+                assertEquals(cutOut.frames.size(), wholeOut.frames.size(), "frames out");
+                for (int i = 0; i < cutOut.frames.size(); i++) {
+                    assertEquals(cutOut.frames.get(i).port(), wholeOut.frames.get(i).port(), "port of frame " + i);
+                    assertTrue(java.util.Arrays.equals(cutOut.frames.get(i).bytes(), wholeOut.frames.get(i).bytes()),
+                            "frame " + i + " differs");
+                }
+                for (io.jvs.core.router.RouterDropReason r : io.jvs.core.router.RouterDropReason.values()) {
+                    if (r != io.jvs.core.router.RouterDropReason.OFFLOAD_MALFORMED) {
+                        assertEquals(cut.drops(r), whole.drops(r), r.name());
+                    }
+                }
+                assertEquals(cut.forwarded(), whole.forwarded(), "forwarded");
+            } else {
+                return; // the twin never sees what the Forwarder refuses: the two are no longer comparable
+
+            }
+            for (Out o : wholeOut.frames) { // TCP and UDP outputs: what an answer can be made from
+                final UnsafeBuffer ob = o.buf();
+                if (o.bytes().length >= EthernetHeader.LENGTH + 28
+                        && EthernetHeader.etherType(ob, 0) == EthernetHeader.ETH_P_IPV4
+                        && (Ipv4Header.protocol(ob, EthernetHeader.LENGTH) == Ipv4Header.PROTO_TCP
+                                || Ipv4Header.protocol(ob, EthernetHeader.LENGTH) == Ipv4Header.PROTO_UDP)
+                        && Ipv4Header.headerLength(ob, EthernetHeader.LENGTH) == Ipv4Header.MIN_LENGTH) {
+                    wholeOut.history.add(o);
+                }
+            }
+            if (wholeOut.history.size() > 32) {
+                wholeOut.history.subList(0, wholeOut.history.size() - 32).clear();
+            }
+            now += in.consumeInt(0, 3) == 0 ? in.consumeLong(0, 100 * S) : 0;
+            whole.poll(now, wholeOut);
+            cut.poll(now, cutOut);
+        }
+    }
+
+    static final int OFFLOAD_OFF = 64 + io.jvs.core.packet.VirtioNetHeader.LENGTH;
+
+    /** Collects outputs as complete frames: offloaded ones segmented or completed as the Forwarder would. */
+    static final class OffloadSink extends Sink {
+        final List<Out> history = new ArrayList<>();
+        final io.jvs.core.packet.GsoSegmenter segmenter =
+                new io.jvs.core.packet.GsoSegmenter(io.jvs.core.packet.GsoSegmenter.MAX_SEGMENT_BYTES);
+
+        @Override
+        public void sendOffloaded(int port, org.agrona.MutableDirectBuffer buf, int off, int len) {
+            final int v = off - io.jvs.core.packet.VirtioNetHeader.LENGTH;
+            final int cs = io.jvs.core.packet.VirtioNetHeader.csumStart(buf, v);
+            final int co = io.jvs.core.packet.VirtioNetHeader.csumOffset(buf, v);
+            final int ipOff = off + EthernetHeader.LENGTH;
+            final int proto = Ipv4Header.protocol(buf, ipOff);
+            assertTrue(proto == Ipv4Header.PROTO_TCP || proto == Ipv4Header.PROTO_UDP, "offloaded proto " + proto);
+            assertEquals(EthernetHeader.LENGTH + Ipv4Header.headerLength(buf, ipOff), cs, "csum_start at L4");
+            checkIpv4(copy(buf, off, len));
+            final int gsoType = io.jvs.core.packet.VirtioNetHeader.gsoType(buf, v);
+            if (gsoType == io.jvs.core.packet.VirtioNetHeader.GSO_NONE) {
+                final UnsafeBuffer c = copy(buf, off, len);
+                assertTrue(io.jvs.core.packet.ChecksumOffload.complete(c, 0, len, cs, co));
+                frames.add(new Out(port, c.byteArray()));
+                return;
+            }
+            assertTrue(segmenter.segment(buf, off, len, gsoType, io.jvs.core.packet.VirtioNetHeader.gsoSize(buf, v),
+                    (s, o, l) -> send(port, s, o, l)) > 0, "an offloaded super-frame segments");
+        }
+
+        private static UnsafeBuffer copy(DirectBuffer buf, int off, int len) {
+            final UnsafeBuffer c = new UnsafeBuffer(new byte[len]);
+            c.putBytes(0, buf, off, len);
+            return c;
+        }
+    }
+
+    /**
+     * A TCP or UDP frame at {@link #OFFLOAD_OFF} with its virtio header in front: usually a TSO super-frame or a
+     * partial checksum as a sender's stack leaves them (pseudo-header sum in the field), between hosts and through
+     * the NAT rules like {@link #frame}'s, sometimes an answer to an earlier output; then, now and then, fuzzed
+     * header fields (flags, GSO type and size, checksum offsets, TCP flags, TTL, IP length).
+     */
+    static int offloadFrame(FuzzedDataProvider in, UnsafeBuffer b, int inPort, List<Out> history) {
+        final boolean tcp = in.consumeInt(0, 3) != 0;
+        final boolean answer = !history.isEmpty() && in.consumeBoolean();
+        int src;
+        int dst;
+        int sport;
+        int dport;
+        long dstMac = inPort == 0 ? RM0 : RM1;
+        final long srcMac = inPort == 1 ? HGW : in.consumeBoolean() ? HA : HI;
+        if (answer) {
+            final UnsafeBuffer p = history.get(in.consumeInt(0, history.size() - 1)).buf();
+            final int l4 = EthernetHeader.LENGTH + Ipv4Header.headerLength(p, EthernetHeader.LENGTH);
+            src = Ipv4Header.dst(p, EthernetHeader.LENGTH);
+            dst = Ipv4Header.src(p, EthernetHeader.LENGTH);
+            sport = TcpHeader.dstPort(p, l4);
+            dport = TcpHeader.srcPort(p, l4);
+        } else {
+            src = inPort == 1 ? pick(in, ADDRS) : srcMac == HA ? A : I;
+            dst = pick(in, ADDRS);
+            sport = pick(in, L4PORTS);
+            dport = pick(in, L4PORTS);
+        }
+        final int payload = in.consumeInt(0, in.consumeBoolean() ? 1400 : 64_000);
+        final int off = OFFLOAD_OFF;
+        final int ip = off + EthernetHeader.LENGTH;
+        final int l4 = ip + Ipv4Header.MIN_LENGTH;
+        final int l4Hdr = tcp ? TcpHeader.MIN_LENGTH : UdpHeader.LENGTH;
+        final int l4Len = l4Hdr + payload;
+        EthernetHeader.setDst(b, off, dstMac);
+        EthernetHeader.setSrc(b, off, srcMac);
+        EthernetHeader.setEtherType(b, off, EthernetHeader.ETH_P_IPV4);
+        Ipv4Header.setVersionAndHeaderLength(b, ip, Ipv4Header.MIN_LENGTH);
+        Ipv4Header.setTos(b, ip, 0);
+        Ipv4Header.setTotalLength(b, ip, Ipv4Header.MIN_LENGTH + l4Len);
+        Ipv4Header.setId(b, ip, in.consumeInt(0, 0xffff));
+        Ipv4Header.setFlagsFragment(b, ip, Ipv4Header.FLAG_DF);
+        Ipv4Header.setTtl(b, ip, in.consumeInt(0, 7) == 0 ? in.consumeInt(0, 2) : 64);
+        Ipv4Header.setProtocol(b, ip, tcp ? Ipv4Header.PROTO_TCP : Ipv4Header.PROTO_UDP);
+        Ipv4Header.setSrc(b, ip, src);
+        Ipv4Header.setDst(b, ip, dst);
+        final byte fill = (byte) in.consumeInt();
+        b.setMemory(l4, l4Len, fill);
+        if (tcp) {
+            TcpHeader.setSrcPort(b, l4, sport);
+            TcpHeader.setDstPort(b, l4, dport);
+            TcpHeader.setSeq(b, l4, in.consumeInt());
+            TcpHeader.setAck(b, l4, in.consumeInt());
+            TcpHeader.setHeaderLength(b, l4, TcpHeader.MIN_LENGTH);
+            TcpHeader.setFlags(b, l4, in.consumeInt(0, 3) == 0 ? in.consumeInt(0, 0xff)
+                    : TcpHeader.ACK | (in.consumeBoolean() ? TcpHeader.PSH : 0));
+            TcpHeader.setWindow(b, l4, 512);
+            TcpHeader.setUrgentPointer(b, l4, 0);
+        } else {
+            UdpHeader.setSrcPort(b, l4, sport);
+            UdpHeader.setDstPort(b, l4, dport);
+            UdpHeader.setDatagramLength(b, l4, l4Len);
+        }
+        final int field = l4 + (tcp ? TcpHeader.CHECKSUM_OFFSET : UdpHeader.CHECKSUM_OFFSET);
+        b.putShort(field, (short) Checksum.fold(Checksum.pseudoIpv4(b, ip, tcp ? Ipv4Header.PROTO_TCP
+                : Ipv4Header.PROTO_UDP, l4Len)), java.nio.ByteOrder.BIG_ENDIAN);
+        Checksum.writeIpv4HeaderChecksum(b, ip);
+        final int v = off - io.jvs.core.packet.VirtioNetHeader.LENGTH;
+        io.jvs.core.packet.VirtioNetHeader.clear(b, v);
+        io.jvs.core.packet.VirtioNetHeader.setFlags(b, v, io.jvs.core.packet.VirtioNetHeader.FLAG_NEEDS_CSUM);
+        io.jvs.core.packet.VirtioNetHeader.setCsumStart(b, v, l4 - off);
+        io.jvs.core.packet.VirtioNetHeader.setCsumOffset(b, v, field - l4);
+        final int gsoSize = in.consumeBoolean() ? 1448 : in.consumeInt(1, 1460);
+        if (tcp && payload > gsoSize) {
+            io.jvs.core.packet.VirtioNetHeader.setGsoType(b, v, io.jvs.core.packet.VirtioNetHeader.GSO_TCPV4);
+            io.jvs.core.packet.VirtioNetHeader.setGsoSize(b, v, gsoSize);
+            io.jvs.core.packet.VirtioNetHeader.setHdrLen(b, v, l4 + l4Hdr - off);
+        }
+        if (in.consumeInt(0, 7) == 0) { // garbage in the virtio header
+            switch (in.consumeInt(0, 4)) {
+                case 0 -> io.jvs.core.packet.VirtioNetHeader.setFlags(b, v, in.consumeInt(0, 3));
+                case 1 -> io.jvs.core.packet.VirtioNetHeader.setGsoType(b, v, in.consumeInt(0, 0xff));
+                case 2 -> io.jvs.core.packet.VirtioNetHeader.setGsoSize(b, v, in.consumeInt(0, 0xffff));
+                case 3 -> io.jvs.core.packet.VirtioNetHeader.setCsumStart(b, v, in.consumeInt(0, 0xffff));
+                default -> io.jvs.core.packet.VirtioNetHeader.setCsumOffset(b, v, in.consumeInt(0, 0xffff));
+            }
+        }
+        if (in.consumeInt(0, 15) == 0) { // a wrong IP length or header checksum
+            Ipv4Header.setTotalLength(b, ip, in.consumeInt(0, 0xffff));
+        }
+        return EthernetHeader.LENGTH + Ipv4Header.MIN_LENGTH + l4Len;
     }
 
     /** What one input did (for choosing seeds): frames, results by code, router counters at the end. */

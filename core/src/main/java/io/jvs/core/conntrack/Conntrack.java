@@ -8,6 +8,7 @@ import java.util.function.Consumer;
 
 import io.jvs.core.packet.IcmpHeader;
 import io.jvs.core.packet.Ipv4Header;
+import io.jvs.core.packet.TcpHeader;
 
 /**
  * A connection-tracking table: TCP, UDP and ICMP echo connections of IPv4, each found from either direction,
@@ -338,6 +339,47 @@ public final class Conntrack {
         expiresNs[c] = nowNs + timeouts.of(word & 0xff);
         packets[ref]++;
         bytes[ref] += packetBytes;
+        return word & 0xff;
+    }
+
+    /**
+     * Tracks the {@code segments} TCP segments of one GSO super-frame as {@link #track} would one by one, with the
+     * flags a software segmentation gives them (FIN and PSH on the last only, CWR on the first only), or changes
+     * nothing and returns {@link #INVALID} when any of them would be refused: the caller then hands the segments
+     * over one by one, so refusals stay per segment. {@code bytes}: the IP bytes of all segments together.
+     */
+    public int trackSegments(int ref, int tcpFlags, int segments, long bytes, long nowNs) {
+        final int c = ref >>> 1;
+        final int dir = ref & 1;
+        if (proto[c] != Ipv4Header.PROTO_TCP || segments < 1) {
+            return INVALID;
+        }
+        int word = state[c];
+        if (segments == 1) {
+            word = TcpTracker.next(word, dir, tcpFlags);
+        } else {
+            word = TcpTracker.next(word, dir, tcpFlags & ~(TcpHeader.FIN | TcpHeader.PSH));
+            final int middle = tcpFlags & ~(TcpHeader.FIN | TcpHeader.PSH | TcpHeader.CWR);
+            // The state machine is a pure function of (word, flags): once a middle segment leaves the word as it
+            // is, the others do too.
+            for (int i = 1; i < segments - 1 && word != TcpTracker.INVALID; i++) {
+                final int next = TcpTracker.next(word, dir, middle);
+                if (next == word) {
+                    break;
+                }
+                word = next;
+            }
+            if (word != TcpTracker.INVALID) {
+                word = TcpTracker.next(word, dir, tcpFlags & ~TcpHeader.CWR);
+            }
+        }
+        if (word == TcpTracker.INVALID) {
+            return INVALID;
+        }
+        state[c] = word;
+        expiresNs[c] = nowNs + timeouts.of(word & 0xff);
+        packets[ref] += segments;
+        this.bytes[ref] += bytes;
         return word & 0xff;
     }
 

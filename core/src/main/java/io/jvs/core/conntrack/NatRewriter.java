@@ -68,6 +68,41 @@ public final class NatRewriter {
         t.dstPort = dstPort;
     }
 
+    /**
+     * {@link #rewrite} for a TCP or UDP packet whose L4 checksum is still partial (Linux CHECKSUM_PARTIAL, virtio
+     * NEEDS_CSUM; a GSO super-frame's always is): the checksum field then holds the folded, not complemented,
+     * pseudo-header sum, which whoever completes it (a NIC, the kernel, our segmenter) extends over the L4 header
+     * and payload. So the field follows the addresses only (they are in the pseudo-header), without the complement
+     * RFC 1624 works on, and new ports go in untouched by it (they are summed at completion). The IP header checksum
+     * is updated as for a complete packet.
+     */
+    public static void rewritePartial(MutableDirectBuffer buf, int ipOff, PacketTuple t,
+            int src, int dst, int srcPort, int dstPort) {
+        final int l4 = t.l4Off;
+        final int field = switch (t.proto) {
+            case Ipv4Header.PROTO_TCP -> l4 + TcpHeader.CHECKSUM_OFFSET;
+            case Ipv4Header.PROTO_UDP -> l4 + UdpHeader.CHECKSUM_OFFSET;
+            default -> -1;
+        };
+        if (field < 0) {
+            rewrite(buf, ipOff, t, src, dst, srcPort, dstPort);
+            return;
+        }
+        final int partial = buf.getShort(field, java.nio.ByteOrder.BIG_ENDIAN) & 0xffff;
+        // ~adjust(~P) = P + ~m + m' in ones' complement: the update of an uncomplemented sum.
+        int c = Checksum.adjust32(~partial & 0xffff, t.src, src);
+        c = Checksum.adjust32(c, t.dst, dst);
+        buf.putShort(field, (short) ~c, java.nio.ByteOrder.BIG_ENDIAN);
+        // Ports at the same offsets in TCP and UDP.
+        TcpHeader.setSrcPort(buf, l4, srcPort);
+        TcpHeader.setDstPort(buf, l4, dstPort);
+        rewriteAddresses(buf, ipOff, t.src, t.dst, src, dst);
+        t.src = src;
+        t.dst = dst;
+        t.srcPort = srcPort;
+        t.dstPort = dstPort;
+    }
+
     private static void rewriteAddresses(MutableDirectBuffer buf, int ipOff, int oldSrc, int oldDst, int src, int dst) {
         if (oldSrc == src && oldDst == dst) {
             return;

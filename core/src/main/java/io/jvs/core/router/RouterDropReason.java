@@ -52,7 +52,13 @@ public enum RouterDropReason {
     /** A protocol NAT cannot translate (not TCP, UDP or ICMP echo) crossing the NAT boundary. */
     NAT_UNSUPPORTED_PROTOCOL,
     /** An ICMP error crossing the NAT boundary that belongs to no connection. */
-    NAT_ICMP_NO_CONNECTION;
+    NAT_ICMP_NO_CONNECTION,
+    /**
+     * A frame with offload work left (virtio header) that cannot be done: checksum offsets outside the frame, or a
+     * GSO super-frame the software segmenter refuses (the Forwarder counts the same frames as
+     * {@code bad_csum_offset} / {@code gso_malformed} on its input port first, so this is for direct callers).
+     */
+    OFFLOAD_MALFORMED;
 
     public static final int COUNT = values().length;
     private static final RouterDropReason[] VALUES = values();

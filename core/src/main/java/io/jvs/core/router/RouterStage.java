@@ -8,10 +8,16 @@ import io.jvs.core.conntrack.NatRewriter;
 import io.jvs.core.conntrack.PacketTuple;
 import io.jvs.core.packet.ArpHeader;
 import io.jvs.core.packet.Checksum;
+import io.jvs.core.packet.ChecksumOffload;
 import io.jvs.core.packet.EthernetHeader;
+import io.jvs.core.packet.GsoSegmenter;
 import io.jvs.core.packet.IcmpHeader;
 import io.jvs.core.packet.Ipv4Header;
 import io.jvs.core.packet.MacAddress;
+import io.jvs.core.packet.SegmentSink;
+import io.jvs.core.packet.TcpHeader;
+import io.jvs.core.packet.UdpHeader;
+import io.jvs.core.packet.VirtioNetHeader;
 
 import org.agrona.DirectBuffer;
 import org.agrona.MutableDirectBuffer;
@@ -48,6 +54,15 @@ public final class RouterStage {
     @FunctionalInterface
     public interface FrameSink {
         void send(int port, DirectBuffer buf, int off, int len);
+
+        /**
+         * A forwarded frame that still carries offload work (a partial checksum, or a GSO super-frame with one):
+         * its virtio-net header, updated, is the {@link VirtioNetHeader#LENGTH} bytes before {@code off}, in the
+         * caller's buffer. Only {@link #receiveOffloaded} sends these; sinks given to it must take them.
+         */
+        default void sendOffloaded(int port, MutableDirectBuffer buf, int off, int len) {
+            throw new IllegalStateException("this sink takes no frames with offload work");
+        }
     }
 
     /**
@@ -77,6 +92,14 @@ public final class RouterStage {
     public static final int CT_SWEEP_PER_POLL = 4096;
 
     private static final int SCRATCH_BYTES = 2048;
+    /** {@link #offload}: a complete frame. */
+    private static final int OFFLOAD_NONE = 0;
+    /** {@link #offload}: a frame whose TCP/UDP checksum is partial (the pseudo-header sum). */
+    private static final int OFFLOAD_PARTIAL = 1;
+    /** {@link #offload}: a TCPv4 GSO super-frame routed whole, its checksum partial. */
+    private static final int OFFLOAD_GSO = 2;
+    /** {@link #unOffload}: the frame is complete now, carry on. */
+    private static final int CONTINUE = -1;
     /** {@link #chooseSource} found no free port; no real source packs to it (its address would be all ones). */
     private static final long NO_SOURCE = -1L;
 
@@ -106,6 +129,24 @@ public final class RouterStage {
     // Per call, so the ARP listener (a preallocated object) knows where to send.
     private FrameSink sink;
     private long nowNs;
+
+    // The frame receiveOffloaded is routing: what offload work it carries, and how many wire packets it stands for
+    // (a super-frame's segments: drops and forwarded count them). NONE and 1 outside receiveOffloaded.
+    private int offload = OFFLOAD_NONE;
+    private int segments = 1;
+    private int segmentBytes; // GSO: the IP bytes of all its segments together
+    private int segmentLength; // GSO: the IP length of each segment but the last (headers + gso_size, minus Ethernet)
+    private int offloadPort;
+    private MutableDirectBuffer offloadBuf;
+    private int offloadOff;
+    private int offloadLen;
+    // Super-frames that cannot be routed whole are cut here and each segment, copied out of the segmenter (which
+    // builds the next one on the headers of the last), routed. Allocated on the first such super-frame, once.
+    private GsoSegmenter segmenter;
+    private UnsafeBuffer segmentCopy;
+    private final SegmentSink segmentSink = this::receiveSegment;
+    private long gsoWhole;
+    private long gsoSegmented;
 
     /**
      * @param zone this router's conntrack zone (its id), so a shared table keeps its entries apart.
@@ -216,6 +257,185 @@ public final class RouterStage {
         return routeIpv4(ps, in, buf, off, ipOff, ipLen, EthernetHeader.src(buf, off));
     }
 
+    /**
+     * {@link #receive} for a frame that may carry offload work, described by the virtio-net header in the
+     * {@link VirtioNetHeader#LENGTH} bytes before {@code off} (a router leg takes what a VM's TSO sends, unsegmented).
+     *
+     * <ul>
+     *   <li>A TCPv4 GSO super-frame of a tracked or untracked-but-routed flow is routed whole: one route, conntrack
+     *       and NAT decision, the NAT applied to the partial checksum's pseudo-header sum, TTL decremented, and out
+     *       through {@link FrameSink#sendOffloaded} with its header, so an output that takes offloads sends 64 KiB at
+     *       once and one that does not gets the segments from the Forwarder. Whenever the segments would not all
+     *       meet the same fate (the router answers or delivers it, an ICMP error, the next hop unresolved, a new
+     *       connection, conntrack refusing one of them, segments too big for the output, a SYN or RST, anything
+     *       the whole path does not handle) the super-frame is cut here and each segment routed as a complete
+     *       frame, exactly as if the Forwarder had cut it before the leg.</li>
+     *   <li>A TCP or UDP frame with a partial checksum is routed with it partial (NAT updates the pseudo-header sum)
+     *       and leaves through {@link FrameSink#sendOffloaded}; it is completed first wherever the router keeps,
+     *       quotes or delivers it instead (ARP queue, ICMP errors, local delivery). Other partial frames are
+     *       completed at once.</li>
+     * </ul>
+     * Drops of a super-frame routed whole count each of its segments; so does {@code forwarded}.
+     */
+    public int receiveOffloaded(int inPort, MutableDirectBuffer buf, int off, int len, long nowNs, FrameSink out) {
+        final int vnet = off - VirtioNetHeader.LENGTH;
+        final int flags = VirtioNetHeader.flags(buf, vnet);
+        final int gsoType = VirtioNetHeader.gsoType(buf, vnet);
+        final int csumStart = VirtioNetHeader.csumStart(buf, vnet);
+        final int csumOffset = VirtioNetHeader.csumOffset(buf, vnet);
+        final boolean partial = (flags & VirtioNetHeader.FLAG_NEEDS_CSUM) != 0;
+        if (gsoType == VirtioNetHeader.GSO_NONE) {
+            if (!partial) {
+                return receive(inPort, buf, off, len, nowNs, out);
+            }
+            if (!partialL4(buf, off, len, csumStart, csumOffset)) {
+                if (!ChecksumOffload.complete(buf, off, len, csumStart, csumOffset)) {
+                    this.sink = out;
+                    return drop(RouterDropReason.OFFLOAD_MALFORMED);
+                }
+                VirtioNetHeader.setFlags(buf, vnet, 0);
+                return receive(inPort, buf, off, len, nowNs, out);
+            }
+            return receiveWith(OFFLOAD_PARTIAL, 1, inPort, buf, off, len, nowNs, out);
+        }
+        final int gsoSize = VirtioNetHeader.gsoSize(buf, vnet);
+        final int headers = wholeGsoHeaders(inPort, buf, off, len, gsoType, partial, csumStart, csumOffset);
+        if (headers < 0 || gsoSize < 1) {
+            this.sink = out;
+            this.nowNs = nowNs;
+            return segmentAndReceive(inPort, buf, off, len, gsoType, gsoSize);
+        }
+        final int payload = len - headers;
+        final int n = payload == 0 ? 1 : (payload + gsoSize - 1) / gsoSize;
+        segmentLength = headers - EthernetHeader.LENGTH + gsoSize;
+        segmentBytes = payload + n * (headers - EthernetHeader.LENGTH);
+        return receiveWith(OFFLOAD_GSO, n, inPort, buf, off, len, nowNs, out);
+    }
+
+    private int receiveWith(int kind, int n, int inPort, MutableDirectBuffer buf, int off, int len, long nowNs,
+            FrameSink out) {
+        offload = kind;
+        segments = n;
+        offloadPort = inPort;
+        offloadBuf = buf;
+        offloadOff = off;
+        offloadLen = len;
+        try {
+            return receive(inPort, buf, off, len, nowNs, out);
+        } finally {
+            offload = OFFLOAD_NONE;
+            segments = 1;
+            offloadBuf = null;
+        }
+    }
+
+    /**
+     * Whether a partial checksum is a TCP or UDP checksum over IPv4 starting at the L4 header, the only kind routed
+     * partial (NAT must know where the field is and what it sums).
+     */
+    private static boolean partialL4(DirectBuffer buf, int off, int len, int csumStart, int csumOffset) {
+        if (len < EthernetHeader.LENGTH + Ipv4Header.MIN_LENGTH
+                || EthernetHeader.etherType(buf, off) != EthernetHeader.ETH_P_IPV4) {
+            return false;
+        }
+        final int ipOff = off + EthernetHeader.LENGTH;
+        final int ihl = Ipv4Header.headerLength(buf, ipOff);
+        if (Ipv4Header.version(buf, ipOff) != Ipv4Header.VERSION || ihl < Ipv4Header.MIN_LENGTH
+                || csumStart != EthernetHeader.LENGTH + ihl || Ipv4Header.isFragment(buf, ipOff)) {
+            return false;
+        }
+        final int end = EthernetHeader.LENGTH + Math.min(Ipv4Header.totalLength(buf, ipOff), len - EthernetHeader.LENGTH);
+        return switch (Ipv4Header.protocol(buf, ipOff)) {
+            case Ipv4Header.PROTO_TCP -> csumOffset == TcpHeader.CHECKSUM_OFFSET
+                    && csumStart + TcpHeader.MIN_LENGTH <= end;
+            case Ipv4Header.PROTO_UDP -> csumOffset == UdpHeader.CHECKSUM_OFFSET
+                    && csumStart + UdpHeader.LENGTH <= end;
+            default -> false;
+        };
+    }
+
+    /**
+     * The header bytes (Ethernet to TCP) each segment of this super-frame repeats, when it can be routed whole: a
+     * TCPv4 super-frame with its checksum partial at the TCP header, an exact IP length and a valid IPv4 header
+     * checksum, not a fragment, neither SYN nor RST. -1 otherwise.
+     */
+    private int wholeGsoHeaders(int inPort, DirectBuffer buf, int off, int len, int gsoType,
+            boolean partial, int csumStart, int csumOffset) {
+        final RouterPort in = port(inPort);
+        if (in == null || VirtioNetHeader.gsoBaseType(gsoType) != VirtioNetHeader.GSO_TCPV4 || !partial
+                || len < EthernetHeader.LENGTH + Ipv4Header.MIN_LENGTH + TcpHeader.MIN_LENGTH
+                || EthernetHeader.dst(buf, off) != in.mac()
+                || EthernetHeader.etherType(buf, off) != EthernetHeader.ETH_P_IPV4) {
+            return -1;
+        }
+        final int ipOff = off + EthernetHeader.LENGTH;
+        final int ihl = Ipv4Header.headerLength(buf, ipOff);
+        if (Ipv4Header.version(buf, ipOff) != Ipv4Header.VERSION || ihl < Ipv4Header.MIN_LENGTH
+                || Ipv4Header.totalLength(buf, ipOff) != len - EthernetHeader.LENGTH
+                || Ipv4Header.protocol(buf, ipOff) != Ipv4Header.PROTO_TCP || Ipv4Header.isFragment(buf, ipOff)
+                || csumStart != EthernetHeader.LENGTH + ihl || csumOffset != TcpHeader.CHECKSUM_OFFSET
+                || EthernetHeader.LENGTH + ihl + TcpHeader.MIN_LENGTH > len
+                || !Checksum.isIpv4HeaderChecksumValid(buf, ipOff)) {
+            return -1;
+        }
+        final int l4Off = ipOff + ihl;
+        final int thl = TcpHeader.headerLength(buf, l4Off);
+        final int headers = EthernetHeader.LENGTH + ihl + thl;
+        if (thl < TcpHeader.MIN_LENGTH || headers > len
+                || (TcpHeader.flags(buf, l4Off) & (TcpHeader.SYN | TcpHeader.RST)) != 0) {
+            return -1;
+        }
+        return headers;
+    }
+
+    /** Cuts a super-frame and routes each segment as a complete frame; the result is the last segment's. */
+    private int segmentAndReceive(int inPort, MutableDirectBuffer buf, int off, int len, int gsoType, int gsoSize) {
+        if (segmenter == null) {
+            segmenter = new GsoSegmenter(GsoSegmenter.MAX_SEGMENT_BYTES);
+            segmentCopy = new UnsafeBuffer(ByteBuffer.allocateDirect(GsoSegmenter.MAX_SEGMENT_BYTES));
+        }
+        offload = OFFLOAD_NONE;
+        segments = 1;
+        offloadPort = inPort;
+        lastSegmentResult = DROPPED;
+        final int n = segmenter.segment(buf, off, len, gsoType, gsoSize, segmentSink);
+        if (n < 0) {
+            return drop(RouterDropReason.OFFLOAD_MALFORMED);
+        }
+        gsoSegmented++;
+        return lastSegmentResult;
+    }
+
+    private int lastSegmentResult;
+
+    private void receiveSegment(MutableDirectBuffer seg, int off, int len) {
+        // Routing rewrites the segment in place (MACs, TTL, NAT); the segmenter reuses its headers for the next.
+        segmentCopy.putBytes(0, seg, off, len);
+        lastSegmentResult = receive(offloadPort, segmentCopy, 0, len, nowNs, sink);
+    }
+
+    /**
+     * The frame being routed must be complete from here on (the router keeps, quotes, answers or delivers it): a
+     * partial checksum is completed in place and routing goes on ({@link #CONTINUE}); a super-frame is cut and its
+     * segments routed one by one, which is the result. Nothing may have been changed in the frame or in conntrack
+     * before a super-frame comes here.
+     */
+    private int unOffload() {
+        if (offload == OFFLOAD_PARTIAL) {
+            final MutableDirectBuffer buf = offloadBuf;
+            final int vnet = offloadOff - VirtioNetHeader.LENGTH;
+            ChecksumOffload.complete(buf, offloadOff, offloadLen, VirtioNetHeader.csumStart(buf, vnet),
+                    VirtioNetHeader.csumOffset(buf, vnet));
+            VirtioNetHeader.setFlags(buf, vnet, 0);
+            offload = OFFLOAD_NONE;
+            return CONTINUE;
+        }
+        final MutableDirectBuffer buf = offloadBuf;
+        final int vnet = offloadOff - VirtioNetHeader.LENGTH;
+        return segmentAndReceive(offloadPort, buf, offloadOff, offloadLen, VirtioNetHeader.gsoType(buf, vnet),
+                VirtioNetHeader.gsoSize(buf, vnet));
+    }
+
     private int receiveArp(RouterPort in, MutableDirectBuffer buf, int off, int len) {
         final int arpOff = off + EthernetHeader.LENGTH;
         if (len < EthernetHeader.LENGTH + ArpHeader.LENGTH) {
@@ -301,6 +521,12 @@ public final class RouterStage {
 
         // For the router itself? (The SNAT address counts: nothing reaches it but replies, found above.)
         if (isLocal(ps, newDst) || natOn && newDst == rules.snatAddress() && !related && ref < 0) {
+            if (offload != OFFLOAD_NONE) {
+                final int r = unOffload();
+                if (r != CONTINUE) {
+                    return r;
+                }
+            }
             if (t.proto == Ipv4Header.PROTO_ICMP && t.icmpType == IcmpHeader.TYPE_ECHO_REQUEST
                     && parsed == PacketTuple.OK && ref < 0 && prevHopMac >= 0) {
                 IcmpBuilder.echoReplyInPlace(buf, off, ipOff, t.l4Off, in.mac());
@@ -326,6 +552,9 @@ public final class RouterStage {
         boolean create = false;
         if (natOn && ref < 0 && parsed == PacketTuple.OK) {
             final int internal = rules.internalOf(t.dst);
+            if (internal != 0 && offload == OFFLOAD_GSO) {
+                return unOffload(); // a new connection: its segments one by one
+            }
             if (internal != 0) {
                 newDst = internal;
                 create = true;
@@ -346,6 +575,12 @@ public final class RouterStage {
 
         final long route = routes.lookup(newDst);
         if (route == Fib.NO_ROUTE) {
+            if (offload != OFFLOAD_NONE) {
+                final int r = unOffload();
+                if (r != CONTINUE) {
+                    return r;
+                }
+            }
             sendError(in, prevHopMac, buf, ipOff, ipLen, IcmpHeader.TYPE_DEST_UNREACHABLE,
                     IcmpHeader.CODE_NET_UNREACHABLE, 0);
             return drop(RouterDropReason.NO_ROUTE);
@@ -373,6 +608,9 @@ public final class RouterStage {
             if (toOutside && !fromOutside) {
                 switch (parsed) {
                     case PacketTuple.OK -> {
+                        if (offload == OFFLOAD_GSO) {
+                            return unOffload(); // a new connection: its segments one by one
+                        }
                         final long source = chooseSource(rules, t, newDst);
                         if (source == NO_SOURCE) {
                             return drop(RouterDropReason.NAT_PORTS_EXHAUSTED);
@@ -399,12 +637,22 @@ public final class RouterStage {
         }
 
         // Checks that answer with errors look at the packet as its sender sent it, before any rewrite.
+        if (offload != OFFLOAD_NONE && (Ipv4Header.ttl(buf, ipOff) <= 1
+                || (offload == OFFLOAD_GSO ? segmentLength : ipLen) > out.mtu())) {
+            final int r = unOffload(); // an ICMP error quotes the datagram as complete segments
+            if (r != CONTINUE) {
+                return r;
+            }
+        }
+        if (offload == OFFLOAD_GSO && arp.lookup(out.index(), nextHop) == ArpCache.MISS) {
+            return unOffload(); // the ARP queue keeps complete frames
+        }
         if (Ipv4Header.ttl(buf, ipOff) <= 1) {
             sendError(in, prevHopMac, buf, ipOff, ipLen, IcmpHeader.TYPE_TIME_EXCEEDED,
                     IcmpHeader.CODE_TTL_EXCEEDED, 0);
             return drop(RouterDropReason.TTL_EXCEEDED);
         }
-        if (ipLen > out.mtu()) {
+        if ((offload == OFFLOAD_GSO ? segmentLength : ipLen) > out.mtu()) {
             if ((Ipv4Header.flagsFragment(buf, ipOff) & Ipv4Header.FLAG_DF) != 0) {
                 sendError(in, prevHopMac, buf, ipOff, ipLen, IcmpHeader.TYPE_DEST_UNREACHABLE,
                         IcmpHeader.CODE_FRAGMENTATION_NEEDED, out.mtu() & 0xffff);
@@ -424,11 +672,19 @@ public final class RouterStage {
             }
         }
         if (ref >= 0) {
-            if (ct.track(ref, t.tcpFlags, ipLen, nowNs) == Conntrack.INVALID) {
+            if (offload == OFFLOAD_GSO) {
+                if (ct.trackSegments(ref, t.tcpFlags, segments, segmentBytes, nowNs) == Conntrack.INVALID) {
+                    return unOffload(); // refusals are per segment
+                }
+            } else if (ct.track(ref, t.tcpFlags, ipLen, nowNs) == Conntrack.INVALID) {
                 return drop(RouterDropReason.CT_INVALID);
             }
             if (newSrc != t.src || newDst != t.dst || newSrcPort != t.srcPort || newDstPort != t.dstPort) {
-                NatRewriter.rewrite(buf, ipOff, t, newSrc, newDst, newSrcPort, newDstPort);
+                if (offload != OFFLOAD_NONE) {
+                    NatRewriter.rewritePartial(buf, ipOff, t, newSrc, newDst, newSrcPort, newDstPort);
+                } else {
+                    NatRewriter.rewrite(buf, ipOff, t, newSrc, newDst, newSrcPort, newDstPort);
+                }
             }
         }
         Ipv4Header.decrementTtl(buf, ipOff);
@@ -457,9 +713,19 @@ public final class RouterStage {
         if (mac != ArpCache.MISS) {
             EthernetHeader.setDst(buf, off, mac);
             EthernetHeader.setSrc(buf, off, out.mac());
-            sink.send(out.index(), buf, off, frameLen);
-            forwarded++;
+            if (offload != OFFLOAD_NONE) {
+                if (offload == OFFLOAD_GSO) {
+                    gsoWhole++;
+                }
+                sink.sendOffloaded(out.index(), buf, off, frameLen);
+            } else {
+                sink.send(out.index(), buf, off, frameLen);
+            }
+            forwarded += segments;
             return FORWARDED;
+        }
+        if (offload != OFFLOAD_NONE) {
+            unOffload(); // a partial checksum (never a super-frame here): the queue keeps complete frames
         }
         switch (arp.enqueue(out.index(), nextHop, buf, off, frameLen, nowNs)) {
             case ArpCache.QUEUED_FIRST:
@@ -569,7 +835,7 @@ public final class RouterStage {
     }
 
     private int drop(RouterDropReason reason) {
-        drops[reason.ordinal()]++;
+        drops[reason.ordinal()] += segments;
         lastDrop = reason;
         return DROPPED;
     }
@@ -601,6 +867,16 @@ public final class RouterStage {
 
     public long icmpRateLimited() {
         return icmpRateLimited;
+    }
+
+    /** GSO super-frames routed whole ({@link #receiveOffloaded}). */
+    public long gsoWhole() {
+        return gsoWhole;
+    }
+
+    /** GSO super-frames cut here and routed segment by segment. */
+    public long gsoSegmented() {
+        return gsoSegmented;
     }
 
     public ArpCache arp() {

@@ -75,14 +75,28 @@ import org.agrona.concurrent.ringbuffer.RingBufferDescriptor;
  * owner never writes to a closed fd.
  */
 public final class Router {
-    /** Bytes of the frame queue (a power of two) plus the ring's trailer. */
-    static final int QUEUE_BYTES = 4 << 20;
+    /**
+     * Bytes of the frame queue (a power of two) plus the ring's trailer; {@code -Djvs.router.queueMiB=N} (a power of
+     * two, 1-64) changes it for every router of the daemon.
+     */
+    static final int QUEUE_BYTES = queueBytes();
+
+    private static int queueBytes() {
+        int mib = Integer.getInteger("jvs.router.queueMiB", 4);
+        return Integer.bitCount(mib) == 1 && mib <= 64 ? mib << 20 : 4 << 20;
+    }
     /** Frames one drain task handles before it lets the owner's other work run. */
     static final int DRAIN_LIMIT = 256;
     /** Output slots: frames sent into bridges between two {@code forwarder.flush()}. */
     static final int OUT_SLOTS = 32;
     /** Bytes of one output slot: headroom, virtio header, and an Ethernet frame of a 1500-byte MTU with a tag. */
     static final int SLOT_BYTES = 2048;
+    /**
+     * Bytes left free in front of each queued frame's virtio header, so that a super-frame can enter the next
+     * bridge in place in the queue (the Forwarder may push a VLAN tag and rewrite the header in front of it).
+     */
+    static final int PAD = Forwarder.HEADROOM;
+    private static final int VNET = VirtioNetHeader.LENGTH;
     /** Largest frame the router emits: the legs' MTU (1500) plus an Ethernet header. */
     static final int MAX_FRAME = SLOT_BYTES - Forwarder.HEADROOM - VirtioNetHeader.LENGTH;
     /** Period of {@link RouterStage#poll}. */
@@ -108,7 +122,17 @@ public final class Router {
     private final UnsafeBuffer out = new UnsafeBuffer(ByteBuffer.allocateDirect(OUT_SLOTS * SLOT_BYTES));
     private int outUsed;
     private long nowNs;
-    private final RouterStage.FrameSink sink = this::emit;
+    private final RouterStage.FrameSink sink = new RouterStage.FrameSink() {
+        @Override
+        public void send(int port, DirectBuffer buf, int off, int len) {
+            emit(port, buf, off, len);
+        }
+
+        @Override
+        public void sendOffloaded(int port, MutableDirectBuffer buf, int off, int len) {
+            emitOffloaded(port, buf, off, len);
+        }
+    };
     // Owner thread: joins the stage's consecutive TCP segments towards one leg back into super-frames.
     private final TcpCoalescer coalescer = new TcpCoalescer(this::emitCoalesced);
     private int coalescerLeg = -1;
@@ -374,21 +398,29 @@ public final class Router {
 
     // ------------------------------------------------------------------ any reactor thread
 
-    /** Copies one frame received for leg {@code index} into the queue; false (counted) when the queue is full. */
-    boolean offer(int index, DirectBuffer buf, int off, int len) {
-        int at = queue.tryClaim(index + 1, len);
+    /**
+     * Copies one frame received for leg {@code index}, behind its virtio header at {@code vnetOff} ({@code len}
+     * counts both), into the queue after {@link #PAD} free bytes; false (counted) when the queue is full.
+     */
+    boolean offer(int index, DirectBuffer buf, int vnetOff, int len) {
+        int at = queue.tryClaim(index + 1, PAD + len);
         if (at <= 0) {
             queueFull.incrementAndGet();
             return false;
         }
-        queue.buffer().putBytes(at, buf, off, len);
+        queue.buffer().putBytes(at + PAD, buf, vnetOff, len);
         queue.commit(at);
         return true;
     }
 
-    /** Schedules a drain on the owner unless one is already scheduled. */
+    /**
+     * Schedules a drain on the owner unless one is already scheduled. Always a CAS, never a plain read first: the
+     * queue's commit is a release store, which a plain (volatile) load of the flag may overtake (x86 reorders a store
+     * with a later load), so the owner could clear the flag and find the queue empty while this thread still saw the
+     * flag set: a frame left in the queue with no drain to come. The CAS is a full fence.
+     */
     void wake() {
-        if (!drainScheduled.get() && drainScheduled.compareAndSet(false, true)) {
+        if (drainScheduled.compareAndSet(false, true)) {
             owner.loop().execute(drainTask);
         }
     }
@@ -399,9 +431,19 @@ public final class Router {
         drainScheduled.set(false); // before reading: a frame committed after this point wakes us again
         try {
             nowNs = System.nanoTime();
-            int n = queue.read(handler, DRAIN_LIMIT);
+            // One read stops at the end of the ring's buffer (a frame that did not fit there is behind a padding
+            // record, at the start): read again until a read makes no progress, or the frames waiting at the start
+            // would wait for the next wake-up, which a ping-pong never sends.
+            int n = 0;
+            while (n < DRAIN_LIMIT) {
+                long before = queue.consumerPosition();
+                n += queue.read(handler, DRAIN_LIMIT - n);
+                if (queue.consumerPosition() == before) {
+                    break;
+                }
+            }
             endOutputs();
-            if (n == DRAIN_LIMIT) {
+            if (n >= DRAIN_LIMIT) {
                 wake(); // more may be waiting: continue after the owner's other work
             }
         } catch (Throwable t) {
@@ -411,13 +453,21 @@ public final class Router {
     }
 
     private void onFrame(int msgTypeId, MutableDirectBuffer buffer, int index, int length) {
-        if (netns != null && length >= EthernetHeader.LENGTH
-                && EthernetHeader.etherType(buffer, index) == EthernetHeader.ETH_P_ARP) {
+        int vnetOff = index + PAD;
+        int off = vnetOff + VNET;
+        int len = length - PAD - VNET;
+        if (netns != null && len >= EthernetHeader.LENGTH
+                && EthernetHeader.etherType(buffer, off) == EthernetHeader.ETH_P_ARP) {
             // The namespace resolves its own neighbours on its TAPs: it sees the ARP the leg receives (before the
             // stage rewrites a request into its answer in place).
-            deliverLocal(msgTypeId - 1, buffer, index, length);
+            deliverLocal(msgTypeId - 1, buffer, off, len);
         }
-        stage.receive(msgTypeId - 1, buffer, index, length, nowNs, sink);
+        if (VirtioNetHeader.flags(buffer, vnetOff) == 0 && VirtioNetHeader.gsoType(buffer, vnetOff) == 0) {
+            stage.receive(msgTypeId - 1, buffer, off, len, nowNs, sink);
+        } else {
+            // A partial checksum or a GSO super-frame, as the sender's TSO made it: routed whole when possible.
+            stage.receiveOffloaded(msgTypeId - 1, buffer, off, len, nowNs, sink);
+        }
     }
 
     /** Owner thread: a frame for the router's own stack goes to leg {@code port}'s TAP in the namespace. */
@@ -471,6 +521,37 @@ public final class Router {
         VirtioNetHeader.clear(out, vnetOff);
         out.putBytes(vnetOff + VirtioNetHeader.LENGTH, buf, off, len);
         forwarder.receive(leg, out, vnetOff, VirtioNetHeader.LENGTH + len, -1, nowNs);
+    }
+
+    /**
+     * A forwarded frame with offload work left, its virtio header in front of it. A GSO super-frame enters the
+     * leg's bridge in place, in the queue ({@link #PAD} bytes of headroom), and leaves at once: the queue reuses the
+     * memory after the drain. A frame with a partial checksum goes into an output slot with its header.
+     */
+    private void emitOffloaded(int port, MutableDirectBuffer buf, int off, int len) {
+        RouterLegPort leg = leg(port);
+        int vnetOff = off - VNET;
+        if (leg == null || leg.bridge() == null || !(buf instanceof UnsafeBuffer u)) {
+            emitDropped++;
+            return;
+        }
+        flushCoalescer(); // frames keep their order
+        if (VirtioNetHeader.gsoType(buf, vnetOff) != VirtioNetHeader.GSO_NONE) {
+            endBatch(); // the frames already in the output slots go first
+            forwarder.receive(leg, u, vnetOff, VNET + len, -1, nowNs);
+            forwarder.flush();
+            return;
+        }
+        if (len > MAX_FRAME) {
+            emitDropped++;
+            return;
+        }
+        if (outUsed == OUT_SLOTS) {
+            endBatch();
+        }
+        int slot = outUsed++ * SLOT_BYTES + Forwarder.HEADROOM;
+        out.putBytes(slot, buf, vnetOff, VNET + len);
+        forwarder.receive(leg, out, slot, VNET + len, -1, nowNs);
     }
 
     /** A super-frame (or a lone segment) from the coalescer, for leg {@link #coalescerLeg}. */

@@ -17,7 +17,9 @@ import org.agrona.concurrent.UnsafeBuffer;
  *
  * <p>Frames the router sends out of this leg enter the bridge as if received on this port, on the router's owner
  * thread ({@link Router}). The port has its own MAC and IPv4 address and is router port {@link #index} of its router.
- * It does not take offloads: the Forwarder completes checksums and segments GSO super-frames before queueing here.
+ * It takes offloads ({@link #acceptsOffloads}): a VM's TSO super-frame reaches the router whole, with its virtio
+ * header, and is routed whole when it can be ({@link io.jvs.core.router.RouterStage#receiveOffloaded}); the
+ * Forwarder segments only for outputs that cannot take it, after the router.
  */
 public final class RouterLegPort extends BridgePort {
     private static final int VNET = VirtioNetHeader.LENGTH;
@@ -83,6 +85,12 @@ public final class RouterLegPort extends BridgePort {
         return Ipv4Header.formatAddress(address) + "/" + prefixLength;
     }
 
+    /** Partial checksums and GSO super-frames come through with their virtio header: the router handles them. */
+    @Override
+    public boolean acceptsOffloads() {
+        return true;
+    }
+
     @Override
     public boolean batchesTransmit() {
         return true;
@@ -93,11 +101,11 @@ public final class RouterLegPort extends BridgePort {
         return true;
     }
 
-    /** Copies the frame (behind its virtio header) into the router's queue; false when the queue is full. */
+    /** Copies the frame with its virtio header into the router's queue; false when the queue is full. */
     @Override
     public boolean queue(UnsafeBuffer buf, int offset, int length, int thread) {
         int frameLen = length - VNET;
-        if (!router.offer(index, buf, offset + VNET, frameLen)) {
+        if (!router.offer(index, buf, offset, length)) {
             return false; // the Forwarder counts it as tx dropped
         }
         counters().sent(thread, frameLen);
@@ -120,7 +128,7 @@ public final class RouterLegPort extends BridgePort {
     /** Sends one frame at once (the Forwarder always queues here instead; kept for completeness). */
     @Override
     public int transmit(UnsafeBuffer buf, int offset, int length, int thread) {
-        if (!router.offer(index, buf, offset + VNET, length - VNET)) {
+        if (!router.offer(index, buf, offset, length)) {
             return 0;
         }
         router.wake();
