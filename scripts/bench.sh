@@ -38,6 +38,7 @@
 #   ovs-snat       VM A and the outside B on veths of an OVS netdev bridge (userspace TSO) that routes and SNATs with
 #                  its own userspace conntrack: OpenFlow ct(table,zone=1,nat) / ct(commit,nat(src=172.31.78.10)),
 #                  mod_dl_src/dst, dec_ttl; A's gateway and B's route to .10 are static neighbours (peer "ovs-snat")
+#   ovs-snat-txoff the same in OVS's default configuration: no userspace TSO, tx offload off on the endpoints
 #   The switch CPU of a kernel-* router config is the jvs daemon's only: the kernel's routing runs in softirq and
 #   system-call context of the endpoints and is not accounted to any process.
 # Security-group configs (opt-in: --security, or the peer name qbr-iptables in --peers, or --configs): VMs A
@@ -98,8 +99,9 @@ USAGE="usage: ./jvs bench [--quick] [--runs N] [--only tcp,pps,lat] [--peers ker
                  the table adds the ratios jvs-gre/ovs-gre and jvs-vxlan/kernel-vxlan
   --routers      only the router set (with --tunnels: both sets; --peers is then ignored): jvs-routed, jvs-snat,
                  kernel-routed, kernel-snat (jvs' userspace router vs a kernel qrouter namespace behind the same jvs
-                 bridges), ovs-snat (OVS netdev routing and SNATing with its own conntrack; about 3 minutes); the
-                 table adds jvs-routed/kernel-routed, jvs-snat/kernel-snat and jvs-snat/ovs-snat
+                 bridges), ovs-snat (OVS netdev routing and SNATing with its own conntrack), ovs-snat-txoff (the same
+                 without userspace TSO, OVS's default; about 3.5 minutes); the
+                 table adds jvs-routed/kernel-routed, jvs-snat/kernel-snat, jvs-snat/ovs-snat and jvs-snat/ovs-snat-txoff
   --security     only the security-group set (combines with --tunnels/--routers; --peers is then ignored):
                  jvs-sg, jvs-nosg, qbr-iptables ($SG_RULES rules per port, stateful; about 2.5 minutes, 7 with --runs 3); the table adds
                  jvs-sg/qbr-iptables and jvs-sg/jvs-nosg
@@ -107,13 +109,13 @@ USAGE="usage: ./jvs bench [--quick] [--runs N] [--only tcp,pps,lat] [--peers ker
   --out DIR      results.md, results.json, results.png and raw/ go there (default /tmp/jvs-bench)
   --configs LIST exact list of rows (overrides --peers, --tunnels and the jvs defaults), from:
                  jvs-veth,jvs-veth-1t,jvs-tap,bridge,ovs,ovs-txoff,veth,jvs-gre,jvs-vxlan,ovs-gre,kernel-vxlan,
-                 jvs-routed,jvs-snat,kernel-routed,kernel-snat,ovs-snat,jvs-sg,jvs-nosg,qbr-iptables
+                 jvs-routed,jvs-snat,kernel-routed,kernel-snat,ovs-snat,ovs-snat-txoff,jvs-sg,jvs-nosg,qbr-iptables
   env: T_TCP=5 T_PPS=5 T_LAT=3 (seconds per test) IDLE_WAIT=3 (max s to wait for an idle machine per config)
        T_NDR=2 NDR_STEPS=6 NDR_LOSS_PCT=5 (paced 64-byte search: seconds per step, steps, loss bound %)
   exit: 0 ok, 2 usage/setup error, 3 jvs moved no traffic (or its setup failed)"
-ALL_CONFIGS="jvs-veth jvs-veth-1t jvs-tap bridge ovs ovs-txoff veth jvs-gre jvs-vxlan ovs-gre kernel-vxlan jvs-routed jvs-snat kernel-routed kernel-snat ovs-snat jvs-sg jvs-nosg qbr-iptables"
+ALL_CONFIGS="jvs-veth jvs-veth-1t jvs-tap bridge ovs ovs-txoff veth jvs-gre jvs-vxlan ovs-gre kernel-vxlan jvs-routed jvs-snat kernel-routed kernel-snat ovs-snat ovs-snat-txoff jvs-sg jvs-nosg qbr-iptables"
 TUNNEL_CONFIGS="jvs-gre jvs-vxlan ovs-gre kernel-vxlan"
-ROUTER_CONFIGS="jvs-routed jvs-snat kernel-routed kernel-snat ovs-snat"
+ROUTER_CONFIGS="jvs-routed jvs-snat kernel-routed kernel-snat ovs-snat ovs-snat-txoff"
 SG_CONFIGS="jvs-sg jvs-nosg qbr-iptables"
 
 die() { echo "bench.sh: $*" >&2; exit 2; }
@@ -164,9 +166,10 @@ elif [ -z "$CONFIGS" ]; then
 		kernel-routed) TUN+=" jvs-routed kernel-routed" ;; # a router peer brings its jvs counterpart
 		kernel-snat) TUN+=" jvs-snat kernel-snat" ;;
 		ovs-snat) TUN+=" jvs-snat ovs-snat" ;;
+		ovs-snat-txoff) TUN+=" jvs-snat ovs-snat-txoff" ;;
 		qbr-iptables) TUN+=" jvs-sg qbr-iptables" ;; # the security peer brings jvs-sg
 		none) ;;
-		*) die "--peers: unknown peer '$p' (kernel, ovs, ovs-txoff, veth, ovs-gre, kernel-vxlan, kernel-routed, kernel-snat, ovs-snat, qbr-iptables, none)" ;;
+		*) die "--peers: unknown peer '$p' (kernel, ovs, ovs-txoff, veth, ovs-gre, kernel-vxlan, kernel-routed, kernel-snat, ovs-snat, ovs-snat-txoff, qbr-iptables, none)" ;;
 		esac
 	done
 	for c in $TUNNEL_CONFIGS $ROUTER_CONFIGS $SG_CONFIGS; do case " $TUN " in *" $c "*) CONFIGS+=" $c" ;; esac; done # jvs-gre jvs-vxlan ovs-gre kernel-vxlan
@@ -449,14 +452,25 @@ cfg_ovs() {
 	ep_addr || return 1
 	start_ovs other_config:userspace-tso-enable=true
 }
+cfg_ovs_snat_txoff() { # OVS's default configuration (no userspace TSO), which needs tx offload off on the endpoints
+	local OVS_SNAT_TXOFF=1
+	cfg_ovs_snat
+}
 cfg_ovs_snat() {
-	DESC="OVS $(ovs-vswitchd --version | head -1 | awk '{print $NF}') netdev (userspace) datapath in netns ${NS_S}, userspace-tso-enable=true, VM A ($R_IPA/24) and the outside B ($R_EXT_PEER/24) on veth system ports, routed and SNATed to $R_EXT by OpenFlow: ct(table=1,zone=1,nat), ct(commit,zone=1,nat(src=$R_EXT)), mod_dl_src/mod_dl_dst, dec_ttl (OVS userspace conntrack); A's gateway $R_GW_A and B's neighbour $R_EXT are static ARP entries, default offloads"
+	local tso="userspace-tso-enable=true" txoff=""
+	[ -n "${OVS_SNAT_TXOFF:-}" ] && tso="no userspace TSO (OVS's default)" txoff=", tx offload off on the endpoints (without it TCP breaks through OVS netdev, anchors pitfall)"
+	DESC="OVS $(ovs-vswitchd --version | head -1 | awk '{print $NF}') netdev (userspace) datapath in netns ${NS_S}, $tso, VM A ($R_IPA/24) and the outside B ($R_EXT_PEER/24) on veth system ports, routed and SNATed to $R_EXT by OpenFlow: ct(table=1,zone=1,nat), ct(commit,zone=1,nat(src=$R_EXT)), mod_dl_src/mod_dl_dst, dec_ttl (OVS userspace conntrack); A's gateway $R_GW_A and B's neighbour $R_EXT are static ARP entries${txoff:-, default offloads}"
 	IPA=$R_IPA IPB=$R_EXT_PEER GW_A=$R_GW_A
 	local rma=02:00:00:77:01:01 rmb=02:00:00:77:02:01 amac bmac
 	mk_ns "$NS_A" "$NS_B" "$NS_S" || return 1
 	mk_veths || return 1
 	ep_addr || return 1
-	start_ovs other_config:userspace-tso-enable=true || return 1
+	if [ -n "${OVS_SNAT_TXOFF:-}" ]; then
+		ep_txoff
+		start_ovs || return 1
+	else
+		start_ovs other_config:userspace-tso-enable=true || return 1
+	fi
 	vsctl set bridge "${PFX}ovs" protocols=OpenFlow13 || return 1
 	amac=$(ip -n "$NS_A" -br link show dev "$DEV_A" | awk '{print $3}')
 	bmac=$(ip -n "$NS_B" -br link show dev "$DEV_B" | awk '{print $3}')

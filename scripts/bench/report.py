@@ -29,14 +29,14 @@ def med(c, m):
     return statistics.median(v) if v else None
 
 TUNNEL = ('jvs-gre', 'jvs-vxlan', 'ovs-gre', 'kernel-vxlan',
-          'jvs-routed', 'jvs-snat', 'kernel-routed', 'kernel-snat', 'ovs-snat',
+          'jvs-routed', 'jvs-snat', 'kernel-routed', 'kernel-snat', 'ovs-snat', 'ovs-snat-txoff',
           'jvs-sg', 'jvs-nosg', 'qbr-iptables')   # compared pairwise, not with OURS
 OURS = 'jvs-veth' if 'jvs-veth' in order else next((c for c in order if c.startswith('jvs') and c not in TUNNEL), None)
 PEERS = [c for c in ('bridge', 'ovs', 'ovs-txoff', 'veth') if c in order] if OURS else []
 # tunnel configs are compared pairwise: each jvs tunnel with the peer that carries the same encapsulation
 # and each jvs router config with the same topology routed by a kernel qrouter namespace
 PAIRS = [(a, b) for a, b in (('jvs-gre', 'ovs-gre'), ('jvs-vxlan', 'kernel-vxlan'),
-                             ('jvs-routed', 'kernel-routed'), ('jvs-snat', 'kernel-snat'), ('jvs-snat', 'ovs-snat'),
+                             ('jvs-routed', 'kernel-routed'), ('jvs-snat', 'kernel-snat'), ('jvs-snat', 'ovs-snat'), ('jvs-snat', 'ovs-snat-txoff'),
                              ('jvs-sg', 'qbr-iptables'), ('jvs-sg', 'jvs-nosg')) if a in order and b in order]
 # (metric, label, format, scale, better: 'hi' | 'lo' | None)
 ROWS = [

@@ -23,6 +23,44 @@ class TraceTest {
     }
 
     @Test
+    void tracesShowTheSecurityVerdictAndTheRuleThatAllowedIt() {
+        JvsDaemon jvs = lab.daemon();
+        Lab.Host a = lab.vethHost("10.0.0.1/24");
+        Lab.Host b = lab.vethHost("10.0.0.2/24");
+        jvs.ok("add-br", "br0");
+        jvs.ok("add-port", "br0", a.port());
+        jvs.ok("add-port", "br0", b.port());
+        jvs.ok("set", "port", b.port(), "security=on");
+        jvs.ok("acl/add", b.port(), "ingress", "proto=tcp", "port=22", "remote=10.0.0.0/24", "id=ssh");
+        Traffic.staticNeighbour(a, b);
+        Traffic.staticNeighbour(b, a);
+        Traffic.ping(b, a); // learned both ways (b's egress is allowed by default, a's reply as established)
+
+        String ssh = jvs.ok("trace", "br0", "in_port=" + a.port(), "dl_src=" + a.mac(), "dl_dst=" + b.mac(),
+                "nw_src=10.0.0.1", "nw_dst=10.0.0.2", "nw_proto=6", "tp_dst=22").out();
+        assertTrue(ssh.contains("security ingress to " + b.port() + ": allowed, new connection, by rule ")
+                && ssh.contains("id=ssh"), ssh);
+        assertTrue(ssh.contains("Final: 1 output"), ssh);
+
+        String web = jvs.ok("trace", "br0", "in_port=" + a.port(), "dl_src=" + a.mac(), "dl_dst=" + b.mac(),
+                "nw_src=10.0.0.1", "nw_dst=10.0.0.2", "nw_proto=6", "tp_dst=80").out();
+        assertTrue(web.contains("security ingress to " + b.port() + ": denied (no rule allows it)"), web);
+        assertTrue(web.contains("drop on " + b.port() + ": sg_ingress") && web.contains("Final: no output"), web);
+
+        String out = jvs.ok("trace", "br0", "in_port=" + b.port(), "dl_src=" + b.mac(), "dl_dst=" + a.mac(),
+                "nw_src=10.0.0.2", "nw_dst=10.0.0.1", "nw_proto=6", "tp_dst=80").out();
+        assertTrue(out.contains("security egress from " + b.port() + ": allowed, new connection, by rule egress"),
+                out); // Neutron's default group: all egress
+
+        // with allowed= set, a foreign source address is port security's drop
+        jvs.ok("set", "port", b.port(), "allowed=" + b.mac() + ",10.0.0.2");
+        String spoofed = jvs.ok("trace", "br0", "in_port=" + b.port(), "dl_src=" + b.mac(), "dl_dst=" + a.mac(),
+                "nw_src=10.0.0.99", "nw_dst=10.0.0.1", "nw_proto=6", "tp_dst=80").out();
+        assertTrue(spoofed.contains("security egress from " + b.port() + ": denied (port security)")
+                && spoofed.contains("spoofed_ip"), spoofed);
+    }
+
+    @Test
     void tracesPrintEachDecisionAndChangeNothing() {
         JvsDaemon jvs = lab.daemon();
         Lab.Host a = lab.vethHost("10.0.0.1/24");

@@ -90,6 +90,10 @@ public final class PortFilter {
          * connection created or tracked, nothing posted, no rule hit counted.
          */
         public boolean dryRun;
+        /** How the last verdict was reached, for {@code jvs trace}: the rule that allowed it (else null)... */
+        public AclRule rule;
+        /** ...and in a few words (null when a drop reason says it all). */
+        public String basis;
     }
 
     private static final AclRule[] NONE = new AclRule[0];
@@ -200,6 +204,8 @@ public final class PortFilter {
 
     /** A frame received on the port (from the VM), untagged at {@code off}. Null: pass. */
     public DropReason egress(Scratch s, int thread, DirectBuffer buf, int off, int len, long nowNs) {
+        s.rule = null;
+        s.basis = null;
         boolean owner = !s.dryRun && thread == ownerThread;
         thread = s.dryRun ? -1 : thread; // -1: count no hit, post nothing
         if (owner) {
@@ -213,6 +219,7 @@ public final class PortFilter {
         int l3len = len - EthernetHeader.LENGTH;
         switch (EthernetHeader.etherType(buf, off)) {
             case EthernetHeader.ETH_P_ARP:
+                s.basis = "ARP is allowed";
                 if (a == null) {
                     return null;
                 }
@@ -233,6 +240,8 @@ public final class PortFilter {
 
     /** A frame the bridge is about to send to the port (to the VM), untagged at {@code off}. Null: pass. */
     public DropReason ingress(Scratch s, int thread, DirectBuffer buf, int off, int len, long nowNs) {
+        s.rule = null;
+        s.basis = null;
         boolean owner = !s.dryRun && thread == ownerThread;
         thread = s.dryRun ? -1 : thread;
         if (owner) {
@@ -241,7 +250,10 @@ public final class PortFilter {
         int l3 = off + EthernetHeader.LENGTH;
         int l3len = len - EthernetHeader.LENGTH;
         return switch (EthernetHeader.etherType(buf, off)) {
-            case EthernetHeader.ETH_P_ARP -> null;
+            case EthernetHeader.ETH_P_ARP -> {
+                s.basis = "ARP is allowed";
+                yield null;
+            }
             case EthernetHeader.ETH_P_IPV4 -> ipv4(s, thread, owner, true, buf, l3, l3len, nowNs, null);
             case EthernetHeader.ETH_P_IPV6 -> ipv6(s, thread, owner, true, buf, l3, l3len, nowNs, null);
             default -> DropReason.SG_INGRESS;
@@ -270,6 +282,7 @@ public final class PortFilter {
                 return DropReason.DHCP_SERVER;
             }
             if (in ? t.srcPort == BOOTPS && t.dstPort == BOOTPC : t.srcPort == BOOTPC && t.dstPort == BOOTPS) {
+                s.basis = "DHCP client traffic is allowed";
                 return null;
             }
         }
@@ -284,6 +297,7 @@ public final class PortFilter {
                     } else if (thread >= 0 && needsUpdate(ref, t, nowNs)) {
                         post(MSG_TRACK, t, l3len, 0);
                     }
+                    s.basis = "established connection";
                     return null;
                 }
                 AclRule rule = match(rules, 4, t.proto, t.dstPort, t.icmpType, in ? t.src : t.dst, 0, 0);
@@ -291,6 +305,8 @@ public final class PortFilter {
                     return deny;
                 }
                 rule.hit(thread);
+                s.rule = rule;
+                s.basis = "new connection";
                 if (owner) {
                     create(t, rule.serial, l3len, nowNs);
                 } else if (thread >= 0) {
@@ -307,15 +323,16 @@ public final class PortFilter {
                     int ref = owner ? ct.lookup(ZONE, e)
                             : ct.lookupConcurrent(ZONE, e.proto, e.src, e.dst, e.srcPort, e.dstPort);
                     if (ref >= 0) {
+                        s.basis = "ICMP error related to a connection";
                         return null;
                     }
                 }
-                return stateless(rules, thread, 4, t.proto, 0, icmpType, in ? t.src : t.dst, 0, 0, deny);
+                return stateless(s, rules, thread, 4, t.proto, 0, icmpType, in ? t.src : t.dst, 0, 0, deny);
             }
             case PacketTuple.TRUNCATED:
                 return deny;
             default: // fragments, other protocols, informational ICMP: the rules alone decide, packet by packet
-                return stateless(rules, thread, 4, t.proto, t.dstPort, t.icmpType, in ? t.src : t.dst, 0, 0, deny);
+                return stateless(s, rules, thread, 4, t.proto, t.dstPort, t.icmpType, in ? t.src : t.dst, 0, 0, deny);
         }
     }
 
@@ -367,6 +384,7 @@ public final class PortFilter {
             return DropReason.ROUTER_ADVERT; // a VM is no router (Neutron drops its RAs)
         }
         if (nd) {
+            s.basis = "neighbour discovery / MLD is allowed";
             return !in && a != null && (type == 135 || type == 136) && !ndOwn(buf, l4, l4len, type, a)
                     ? DropReason.SPOOFED_ND : null;
         }
@@ -375,6 +393,7 @@ public final class PortFilter {
                 return DropReason.DHCP_SERVER;
             }
             if (in ? srcPort == DHCP6_SERVER && port == DHCP6_CLIENT : srcPort == DHCP6_CLIENT && port == DHCP6_SERVER) {
+                s.basis = "DHCPv6 client traffic is allowed";
                 return null;
             }
         }
@@ -398,6 +417,7 @@ public final class PortFilter {
                 } else if (thread >= 0 && needsUpdate(ref, t, nowNs)) {
                     post6(MSG_TRACK6, t, l3len, 0, srcHi, srcLo, dstHi, dstLo);
                 }
+                s.basis = "established connection";
                 return null;
             }
             AclRule rule = match(rules, 6, next, port, type, 0, rHi, rLo);
@@ -405,6 +425,8 @@ public final class PortFilter {
                 return deny;
             }
             rule.hit(thread);
+            s.rule = rule;
+            s.basis = "new connection";
             if (owner) {
                 create6(t, rule.serial, l3len, nowNs, srcHi, srcLo, dstHi, dstLo);
             } else if (thread >= 0) {
@@ -413,9 +435,10 @@ public final class PortFilter {
             return null;
         }
         if (next == Ipv6Header.PROTO_ICMPV6 && type >= 1 && type <= 4 && related6(owner, t, buf, l4 + 8, l4len - 8)) {
+            s.basis = "ICMPv6 error related to a connection";
             return null; // an error (unreachable, packet too big, time exceeded, parameter problem) about a connection
         }
-        return stateless(rules, thread, 6, next, port, type, 0, rHi, rLo, deny);
+        return stateless(s, rules, thread, 6, next, port, type, 0, rHi, rLo, deny);
     }
 
     /**
@@ -531,13 +554,15 @@ public final class PortFilter {
         commit(i);
     }
 
-    private static DropReason stateless(AclRule[] rules, int thread, int family, int proto, int port, int type,
-            int r4, long rHi, long rLo, DropReason deny) {
+    private static DropReason stateless(Scratch s, AclRule[] rules, int thread, int family, int proto, int port,
+            int type, int r4, long rHi, long rLo, DropReason deny) {
         AclRule rule = match(rules, family, proto, port, type, r4, rHi, rLo);
         if (rule == null) {
             return deny;
         }
         rule.hit(thread);
+        s.rule = rule;
+        s.basis = "stateless (not tracked)";
         return null;
     }
 

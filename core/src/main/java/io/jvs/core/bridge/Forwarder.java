@@ -89,6 +89,13 @@ public final class Forwarder {
         /** The frame (or one copy of it) was dropped here. */
         void dropped(BridgePort port, DropReason reason);
 
+        /**
+         * A security filter decided: {@code ingress} (towards the port's VM) or egress (from it); {@code verdict}
+         * null when it passed, with the rule and reason in {@code how}.
+         */
+        default void filtered(BridgePort port, boolean ingress, DropReason verdict, PortFilter.Scratch how) {
+        }
+
         /** The source MAC would be learned (or refreshed) in {@code vlan} on {@code port}. */
         void learned(Bridge bridge, int vlan, long mac, BridgePort port);
 
@@ -205,6 +212,9 @@ public final class Forwarder {
         PortFilter filter = in.filter(); // security groups, egress (from the VM): before learning its source
         if (filter != null) {
             DropReason denied = filter.egress(filterScratch, thread, buf, frameOff, frameLen, nowNs);
+            if (observer != null) {
+                observer.filtered(in, false, denied, filterScratch);
+            }
             if (denied != null) {
                 countDrop(in, denied);
                 return;
@@ -431,6 +441,9 @@ public final class Forwarder {
             PortFilter f = a.outPorts[i].filter();
             if (f != null) {
                 DropReason reason = f.ingress(filterScratch, thread, buf, frameOff, frameLen, nowNs);
+                if (observer != null) {
+                    observer.filtered(a.outPorts[i], true, reason, filterScratch);
+                }
                 if (reason != null) {
                     countDrop(a.outPorts[i], reason);
                     if (denied < 0) {

@@ -7,6 +7,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 
+import io.jvs.core.acl.PortFilter;
 import io.jvs.core.bridge.Bridge;
 import io.jvs.core.bridge.BridgePort;
 import io.jvs.core.bridge.DropReason;
@@ -172,6 +173,24 @@ public final class PacketTrace implements Forwarder.Observer {
             bridgeOf(port);
         }
         out.append("    drop on ").append(port.name()).append(": ").append(reason.counterName()).append('\n');
+    }
+
+    @Override
+    public void filtered(BridgePort port, boolean ingress, DropReason verdict, PortFilter.Scratch how) {
+        out.append("    security ").append(ingress ? "ingress to " : "egress from ").append(port.name()).append(": ");
+        if (verdict != null) {
+            boolean noRule = verdict == DropReason.SG_INGRESS || verdict == DropReason.SG_EGRESS;
+            out.append("denied").append(noRule ? " (no rule allows it)" : " (port security)").append('\n');
+            return;
+        }
+        out.append("allowed");
+        if (how.basis != null) {
+            out.append(", ").append(how.basis);
+        }
+        if (how.rule != null) {
+            out.append(", by rule ").append(how.rule);
+        }
+        out.append('\n');
     }
 
     @Override
