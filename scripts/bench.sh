@@ -111,7 +111,7 @@ USAGE="usage: ./jvs bench [--quick] [--runs N] [--only tcp,pps,lat] [--peers ker
                  jvs-veth,jvs-veth-1t,jvs-tap,bridge,ovs,ovs-txoff,veth,jvs-gre,jvs-vxlan,ovs-gre,kernel-vxlan,
                  jvs-routed,jvs-snat,kernel-routed,kernel-snat,ovs-snat,ovs-snat-txoff,jvs-sg,jvs-nosg,qbr-iptables
   env: T_TCP=5 T_PPS=5 T_LAT=3 (seconds per test) IDLE_WAIT=3 (max s to wait for an idle machine per config)
-       T_NDR=2 NDR_STEPS=6 NDR_LOSS_PCT=5 (paced 64-byte search: seconds per step, steps, loss bound %)
+       T_NDR=1 NDR_STEPS=5 NDR_LOSS_PCT=5 (paced 64-byte search: seconds per step, steps, loss bound %)
   exit: 0 ok, 2 usage/setup error, 3 jvs moved no traffic (or its setup failed)"
 ALL_CONFIGS="jvs-veth jvs-veth-1t jvs-tap bridge ovs ovs-txoff veth jvs-gre jvs-vxlan ovs-gre kernel-vxlan jvs-routed jvs-snat kernel-routed kernel-snat ovs-snat ovs-snat-txoff jvs-sg jvs-nosg qbr-iptables"
 TUNNEL_CONFIGS="jvs-gre jvs-vxlan ovs-gre kernel-vxlan"
@@ -179,7 +179,7 @@ for c in $CONFIGS; do case " $ALL_CONFIGS " in *" $c "*) ;; *) die "unknown conf
 if [ $QUICK = 1 ]; then
 	T_TCP=${T_TCP:-1} T_PPS=${T_PPS:-1} T_LAT=${T_LAT:-1} IDLE_WAIT=${IDLE_WAIT:-0} T_NDR=${T_NDR:-1} NDR_STEPS=${NDR_STEPS:-0}
 fi
-T_NDR=${T_NDR:-2} NDR_STEPS=${NDR_STEPS:-6} NDR_LOSS_PCT=${NDR_LOSS_PCT:-5}
+T_NDR=${T_NDR:-1} NDR_STEPS=${NDR_STEPS:-5} NDR_LOSS_PCT=${NDR_LOSS_PCT:-5}
 RUNS=${RUNS_ARG:-${RUNS:-1}}
 T_TCP=${T_TCP:-5} T_PPS=${T_PPS:-5} T_LAT=${T_LAT:-3} IDLE_WAIT=${IDLE_WAIT:-3}
 for v in RUNS T_TCP T_PPS T_LAT IDLE_WAIT T_NDR NDR_STEPS NDR_LOSS_PCT; do
