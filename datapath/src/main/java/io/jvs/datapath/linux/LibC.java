@@ -358,15 +358,11 @@ public final class LibC {
             MemorySegment state = allocateCallState(arena);
             MemorySegment v = arena.allocate(JAVA_INT);
             MemorySegment len = arena.allocateFrom(JAVA_INT, 4);
-            int rc = (int) GETSOCKOPT.invokeExact(state, fd, level, name, v.address(), len.address());
+            int rc = getsockoptInt(state, fd, level, name, v.address(), len.address());
             if (rc < 0) {
-                throw NativeException.of("getsockopt " + what, errno(state));
+                throw NativeException.of("getsockopt " + what, -rc);
             }
             return v.get(JAVA_INT, 0);
-        } catch (NativeException e) {
-            throw e;
-        } catch (Throwable t) {
-            throw rethrow(t);
         }
     }
 

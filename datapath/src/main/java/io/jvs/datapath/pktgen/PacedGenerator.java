@@ -3,6 +3,7 @@ package io.jvs.datapath.pktgen;
 import java.io.IOException;
 
 import io.jvs.core.packet.Checksum;
+import io.jvs.core.packet.MacAddress;
 import io.jvs.datapath.linux.PacketSocket;
 
 import org.agrona.BufferUtil;
@@ -51,8 +52,8 @@ public final class PacedGenerator {
     /** Ethernet + IPv4 (TTL 64, checksum set) + UDP 4000 -> 9 (checksum 0: none, allowed over IPv4) + 0x41 fill. */
     static void writeUdpFrame(UnsafeBuffer b, int off, long srcMac, long dstMac, int srcIp, int dstIp,
             int frameBytes) {
-        putMac(b, off, dstMac);
-        putMac(b, off + 6, srcMac);
+        MacAddress.write(b, off, dstMac);
+        MacAddress.write(b, off + 6, srcMac);
         b.putShort(off + 12, (short) 0x0800, java.nio.ByteOrder.BIG_ENDIAN);
         int ip = off + 14;
         int ipLength = frameBytes - 14;
@@ -68,12 +69,6 @@ public final class PacedGenerator {
         b.putShort(udp + 2, (short) 9, java.nio.ByteOrder.BIG_ENDIAN);
         b.putShort(udp + 4, (short) (ipLength - 20), java.nio.ByteOrder.BIG_ENDIAN);
         b.setMemory(udp + 8, ipLength - 28, (byte) 0x41);
-    }
-
-    private static void putMac(UnsafeBuffer b, int off, long mac) {
-        for (int i = 0; i < 6; i++) {
-            b.putByte(off + i, (byte) (mac >>> (40 - 8 * i)));
-        }
     }
 
     /**
