@@ -244,14 +244,19 @@ public final class Forwarder {
         if (actions.outCount > 0) {
             emit(buf, frameOff, frameLen, gsoType);
         }
-        scratch.clear(); // do not keep deleted ports reachable from the scratch list
-        permitted.clear();
+        // Do not keep deleted ports reachable from the lists this frame filled (a hit filled neither, normally).
+        if (hit == null) {
+            scratch.clear();
+        }
+        if (actions == permitted) {
+            permitted.clear();
+        }
     }
 
     /** A cache hit: does what the slow path did for this key, with this frame's source and length. */
     private void replay(ActionList a, long src, int frameLen) {
         for (int i = 0; i < a.learnCount; i++) {
-            learn(a.learnBridge[i], a.learnVlan[i], src, a.learnPort[i]); // refreshes the age
+            learnSource(a.learnBridge[i], a.learnVlan[i], src, a.learnPort[i]); // refreshes the age
         }
         for (int i = 0; i < a.patchCount; i++) {
             int wireLen = a.patchTagged[i] ? frameLen + VlanHeader.LENGTH : frameLen;
@@ -267,11 +272,17 @@ public final class Forwarder {
         }
     }
 
+    /** The slow path's learning: a traced frame only reports it. */
     private void learn(Bridge bridge, int vlan, long src, int portNumber) {
         if (observer != null) {
             observer.learned(bridge, vlan, src, bridge.port(portNumber));
             return;
         }
+        learnSource(bridge, vlan, src, portNumber);
+    }
+
+    /** Learns or refreshes {@code src}. A hit calls it directly: a tracing Forwarder has no cache, so no hits. */
+    private void learnSource(Bridge bridge, int vlan, long src, int portNumber) {
         if (bridge.learn(thread, vlan, src, portNumber, nowNs)) {
             if (toWakeCount == toWake.length) {
                 bridge.wakeOwner(); // more bridges than a burst normally touches: wake at once
