@@ -111,6 +111,7 @@ USAGE="usage: ./jvs bench [--quick] [--runs N] [--only tcp,pps,lat] [--peers ker
                  jvs-veth,jvs-veth-1t,jvs-tap,bridge,ovs,ovs-txoff,veth,jvs-gre,jvs-vxlan,ovs-gre,kernel-vxlan,
                  jvs-routed,jvs-snat,kernel-routed,kernel-snat,ovs-snat,ovs-snat-txoff,jvs-sg,jvs-nosg,qbr-iptables
   env: T_TCP=5 T_PPS=5 T_LAT=3 (seconds per test) IDLE_WAIT=3 (max s to wait for an idle machine per config)
+       TCP_CC2= (e.g. cubic: the single stream once more with that congestion control, iperf3 -C)
        T_NDR=1 NDR_STEPS=5 NDR_LOSS_PCT=5 (paced 64-byte search: seconds per step, steps, loss bound %)
   exit: 0 ok, 2 usage/setup error, 3 jvs moved no traffic (or its setup failed)"
 ALL_CONFIGS="jvs-veth jvs-veth-1t jvs-tap bridge ovs ovs-txoff veth jvs-gre jvs-vxlan ovs-gre kernel-vxlan jvs-routed jvs-snat kernel-routed kernel-snat ovs-snat ovs-snat-txoff jvs-sg jvs-nosg qbr-iptables"
@@ -182,6 +183,19 @@ fi
 T_NDR=${T_NDR:-1} NDR_STEPS=${NDR_STEPS:-5} NDR_LOSS_PCT=${NDR_LOSS_PCT:-5}
 RUNS=${RUNS_ARG:-${RUNS:-1}}
 T_TCP=${T_TCP:-5} T_PPS=${T_PPS:-5} T_LAT=${T_LAT:-3} IDLE_WAIT=${IDLE_WAIT:-3}
+# TCP runs with the congestion control new namespaces inherit (this kernel's default is BBR, recorded in the
+# results); TCP_CC2=cubic runs the single stream once more with another one (iperf3 -C), same peers, same run.
+# They disagree a lot on 2 vCPUs: BBR paces segments one by one (each then costs a userspace switch a wake-up of
+# its own) and its bandwidth probes, one minimum RTT long (tens of microseconds here), are too short to find more;
+# cubic sends bursts, and then the kernel bridge swings between ~12 and ~40 Gbit/s with where the scheduler puts
+# iperf3's two ends. Off by default to keep the default run near 3 minutes.
+TCP_CC=$(sysctl -n net.ipv4.tcp_congestion_control 2>/dev/null || echo unknown)
+TCP_CC2=${TCP_CC2-}
+[ "$TCP_CC2" = "$TCP_CC" ] && TCP_CC2=""
+if [ -n "$TCP_CC2" ] && ! grep -qw -- "$TCP_CC2" /proc/sys/net/ipv4/tcp_available_congestion_control 2>/dev/null; then
+	modprobe "tcp_$TCP_CC2" 2>/dev/null
+	grep -qw -- "$TCP_CC2" /proc/sys/net/ipv4/tcp_available_congestion_control 2>/dev/null || die "TCP_CC2=$TCP_CC2: not available in this kernel ($(cat /proc/sys/net/ipv4/tcp_available_congestion_control 2>/dev/null))"
+fi
 for v in RUNS T_TCP T_PPS T_LAT IDLE_WAIT T_NDR NDR_STEPS NDR_LOSS_PCT; do
 	[ $v = NDR_STEPS ] && [ "${!v}" = 0 ] && continue # --quick: no paced search
 	[[ ${!v} =~ ^[0-9]+$ ]] && { [ "${!v}" -ge 1 ] || [ $v = IDLE_WAIT ]; } || die "$v must be a positive integer, got '${!v}'"
@@ -821,21 +835,22 @@ except Exception:
     print('0 0')
 EOF
 }
-t_tcp() { # $1 = streams
-	local P=$1 r f mon="" sw busy fpct fdesc g rt c0 c1 t0 t1
+t_tcp() { # $1 = streams, $2 = congestion control (iperf3 -C) instead of the namespace's default (metric tcpN_CC_*)
+	local P=$1 cc=${2:-} m r f mon="" sw busy fpct fdesc g rt c0 c1 t0 t1
+	m=tcp${P}${cc:+_$cc}
 	for r in $(seq 1 "$RUNS"); do
-		log "    $CFG: tcp ${P} stream(s), run $r/$RUNS (${T_TCP} s)"
-		f=$RAWC/tcp${P}_$r.json
-		if [ "$P" = 1 ]; then # CPU of the switch and of everybody else, inside the run
+		log "    $CFG: tcp ${P} stream(s)${cc:+ with $cc}, run $r/$RUNS (${T_TCP} s)"
+		f=$RAWC/${m}_$r.json
+		if [ "$P" = 1 ] && [ -z "$cc" ]; then # CPU of the switch and of everybody else, inside the run
 			$PY "$HELP/cpumon.py" $(calc "min(1, $T_TCP * 0.2)") $(calc "max(0.5, $T_TCP * 0.6)") "$(echo ${SWPID:--} | tr ' ' ,)" $$ $(ns_inodes) >"$RAWC/cpu_tcp1_$r.txt" 2>&1 9<&- &
 			mon=$!
 		fi
 		c0=$(cpu_ticks "$SWPID")
 		t0=$(date +%s.%N)
-		nsx "$NS_A" timeout $((T_TCP + 20)) iperf3 -c $IPB -p $PORT_IPERF -t "$T_TCP" -P "$P" -J >"$f" 2>&1
+		nsx "$NS_A" timeout $((T_TCP + 20)) iperf3 -c $IPB -p $PORT_IPERF -t "$T_TCP" -P "$P" ${cc:+-C "$cc"} -J >"$f" 2>&1
 		t1=$(date +%s.%N)
 		c1=$(cpu_ticks "$SWPID")
-		[ -n "$SWPID" ] && rec "tcp${P}_cpu_switch_pct" "$r" "$(calc "'%.0f' % (100.0 * ($c1 - $c0) / $(getconf CLK_TCK) / ($t1 - $t0))")"
+		[ -n "$SWPID" ] && [ -z "$cc" ] && rec "tcp${P}_cpu_switch_pct" "$r" "$(calc "'%.0f' % (100.0 * ($c1 - $c0) / $(getconf CLK_TCK) / ($t1 - $t0))")"
 		if [ -n "$mon" ]; then
 			wait "$mon"
 			mon=""
@@ -845,9 +860,9 @@ t_tcp() { # $1 = streams
 			[ "${fpct:-0}" -gt 10 ] 2>/dev/null && rec note "$r" "FOREIGN LOAD during TCP 1 stream run $r: other processes used ${fpct}% of a core ($fdesc)"
 		fi
 		read -r g rt < <(iperf_json "$f")
-		rec "tcp${P}_gbps" "$r" "$g"
-		rec "tcp${P}_retr" "$r" "$rt"
-		[ "$g" = 0.000 ] && rec note "$r" "TCP $P stream(s) run $r: no throughput ($(grep -o '"error":[^}]*' "$f" | head -1 | cut -c1-160))"
+		rec "${m}_gbps" "$r" "$g"
+		rec "${m}_retr" "$r" "$rt"
+		[ "$g" = 0.000 ] && rec note "$r" "TCP $P stream(s)${cc:+ ($cc)} run $r: no throughput ($(grep -o '"error":[^}]*' "$f" | head -1 | cut -c1-160))"
 		sleep 0.3
 	done
 }
@@ -1094,7 +1109,7 @@ run_config() {
 		{ nsx "$NS_A" ethtool -k "$DEV_A"; nsx "$NS_B" ethtool -k "$DEV_B"; } >"$RAWC/ethtool-k.txt" 2>&1
 		# warm-up (JIT of the switch, ARP, MAC learning, flow caches); not recorded
 		[ $QUICK = 1 ] && [ -z "$SWPID" ] || nsx "$NS_A" timeout 15 iperf3 -c $IPB -p $PORT_IPERF -t 1 >/dev/null 2>&1
-		if has tcp; then t_tcp 1; t_tcp 4; fi
+		if has tcp; then t_tcp 1; [ -n "$TCP_CC2" ] && t_tcp 1 "$TCP_CC2"; t_tcp 4; fi
 		has pps && t_pps
 		if has pps && [ "$NDR_STEPS" -gt 0 ]; then for r_ndr in $(seq 1 "$RUNS"); do t_ndr; done; fi
 		has lat && t_lat
@@ -1136,7 +1151,7 @@ ELAPSED=$((SECONDS - START))
 LOAD1=$(cut -d' ' -f1-3 /proc/loadavg)
 meta when "$WHEN"; meta elapsed_s "$ELAPSED"; meta runs "$RUNS"; meta only "$ONLY"; meta configs "$CONFIGS"
 meta t_tcp_s "$T_TCP"; meta t_pps_s "$T_PPS"; meta t_lat_s "$T_LAT"; meta quick "$QUICK"; meta threads "${THREADS:-default}"
-meta ncpu "$(nproc)"; meta load_start "$LOAD0"; meta load_end "$LOAD1"; meta pps_tool "$PPS_TOOL"; meta lat_tool "$LAT_TOOL"
+meta tcp_cc "$TCP_CC"; meta tcp_cc2 "$TCP_CC2"; meta ncpu "$(nproc)"; meta load_start "$LOAD0"; meta load_end "$LOAD1"; meta pps_tool "$PPS_TOOL"; meta lat_tool "$LAT_TOOL"
 meta jvs_commit "$(git -C "$ROOT" rev-parse --short HEAD 2>/dev/null || echo '?')"
 meta kernel "$(uname -r)"
 meta cpu "$(awk -F': ' '/model name/ {print $2; exit}' /proc/cpuinfo)"

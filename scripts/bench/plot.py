@@ -10,7 +10,9 @@ COLORS = {'jvs-veth': '#d62728', 'jvs-tap': '#ff9896', 'bridge': '#1f77b4', 'ovs
           'jvs-vxlan': '#e377c2', 'kernel-vxlan': '#17becf', 'jvs-routed': '#8c564b',
           'kernel-routed': '#c49c94', 'jvs-snat': '#ff7f0e', 'kernel-snat': '#ffbb78', 'ovs-snat': '#9edae5'}
 panels = [
-    ('TCP throughput, Gbit/s', [('tcp1_gbps', '1 stream', 1), ('tcp4_gbps', '4 streams', 1)]),
+    ('TCP throughput, Gbit/s', [('tcp1_gbps', '1 stream', 1)]
+     + [('tcp1_%s_gbps' % doc.get('meta', {}).get('tcp_cc2'), '1 stream %s' % doc.get('meta', {}).get('tcp_cc2'), 1)]
+     + [('tcp4_gbps', '4 streams', 1)]),
     ('UDP 64 B flood, kpps', [('pps_rx', 'received', 1e-3), ('pps_tx', 'offered', 1e-3)]),
     ('UDP request-response RTT, us', [('lat_p50_us', 'p50', 1), ('lat_p99_us', 'p99', 1), ('lat_p999_us', 'p99.9', 1)]),
     ('switch CPU per forwarded 64 B packet, us', [('pps_cpu_us_per_pkt', '', 1)]),

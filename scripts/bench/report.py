@@ -40,7 +40,8 @@ PAIRS = [(a, b) for a, b in (('jvs-gre', 'ovs-gre'), ('jvs-vxlan', 'kernel-vxlan
                              ('jvs-sg', 'qbr-iptables'), ('jvs-sg', 'jvs-nosg')) if a in order and b in order]
 # (metric, label, format, scale, better: 'hi' | 'lo' | None)
 ROWS = [
-    ('tcp1_gbps', 'TCP 1 stream, Gbit/s', '.2f', 1, 'hi'),
+    ('tcp1_gbps', 'TCP 1 stream (%s), Gbit/s' % meta.get('tcp_cc', 'default'), '.2f', 1, 'hi'),
+    ('tcp1_%s_gbps' % meta.get('tcp_cc2'), 'TCP 1 stream (%s), Gbit/s' % meta.get('tcp_cc2'), '.2f', 1, 'hi'),
     ('tcp4_gbps', 'TCP 4 streams, Gbit/s', '.2f', 1, 'hi'),
     ('pps_rx', 'UDP 64 B flood: received kpps', '.0f', 1e-3, 'hi'),
     ('pps_tx', 'UDP 64 B flood: offered kpps', '.0f', 1e-3, None),
