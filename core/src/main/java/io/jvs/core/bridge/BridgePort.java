@@ -22,8 +22,10 @@ public abstract class BridgePort {
     private volatile boolean up = true;
     private volatile int mtu = DEFAULT_MTU;
     private volatile String downReason = "";
-    private volatile io.jvs.core.acl.PortFilter filter; // security groups and port security; null: off
-    private volatile PortCapture capture; // null unless `jvs capture` runs on this port
+    // The capture and security filter, null unless one is attached. The Forwarder reads this field itself, not
+    // through a getter: C2 does not inline a method whose signature names a class not loaded yet, and PortHooks is
+    // loaded only when something is first attached; a field of a not-yet-loaded class it compiles as always null.
+    volatile PortHooks hooks;
     Bridge bridge; // set by Bridge.addPort, before the port is published to forwarding threads
     int number = -1;
 
@@ -151,25 +153,27 @@ public abstract class BridgePort {
 
     /** The port's security filter ({@code security=on}), or null: the Forwarder filters nothing. */
     public final io.jvs.core.acl.PortFilter filter() {
-        return filter;
+        PortHooks h = hooks;
+        return h == null ? null : h.filter;
     }
 
     /**
      * Attaches (or, with null, removes) the port's security filter (control thread). The flow cache needs no
      * invalidation: it caches L2 decisions only, and the filter runs outside it on every frame.
      */
-    public void setFilter(io.jvs.core.acl.PortFilter filter) {
-        this.filter = filter;
+    public final synchronized void setFilter(io.jvs.core.acl.PortFilter filter) {
+        hooks = PortHooks.of(capture(), filter); // synchronized: a capture may be attached at the same time
     }
 
-    /** The running capture, or null (nearly always): one volatile read per frame is all a port pays otherwise. */
+    /** The running capture, or null (nearly always). */
     public final PortCapture capture() {
-        return capture;
+        PortHooks h = hooks;
+        return h == null ? null : h.capture;
     }
 
     /** Attaches or (with null) detaches a capture; control thread. */
-    public final void setCapture(PortCapture capture) {
-        this.capture = capture;
+    public final synchronized void setCapture(PortCapture capture) {
+        hooks = PortHooks.of(capture, filter());
     }
 
     public final int mtu() {

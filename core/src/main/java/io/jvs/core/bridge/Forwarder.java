@@ -153,9 +153,9 @@ public final class Forwarder {
             return;
         }
         c.received(thread, frameLen);
-        PortCapture inCapture = in.capture();
-        if (inCapture != null) {
-            inCapture.received(buf, frameOff, frameLen, auxTci);
+        PortHooks inHooks = in.hooks; // null unless a capture or filter is attached (see BridgePort.hooks)
+        if (inHooks != null && inHooks.capture != null) {
+            inHooks.capture.received(buf, frameOff, frameLen, auxTci);
         }
         if (!in.isUp()) {
             countDrop(in, DropReason.PORT_DOWN);
@@ -209,9 +209,8 @@ public final class Forwarder {
             }
         }
 
-        PortFilter filter = in.filter(); // security groups, egress (from the VM): before learning its source
-        if (filter != null) {
-            DropReason denied = filter.egress(filterScratch, thread, buf, frameOff, frameLen, nowNs);
+        if (inHooks != null && inHooks.filter != null) { // security groups, egress: before learning the source
+            DropReason denied = inHooks.filter.egress(filterScratch, thread, buf, frameOff, frameLen, nowNs);
             if (observer != null) {
                 observer.filtered(in, false, denied, filterScratch);
             }
@@ -245,14 +244,19 @@ public final class Forwarder {
         if (actions.outCount > 0) {
             emit(buf, frameOff, frameLen, gsoType);
         }
-        scratch.clear(); // do not keep deleted ports reachable from the scratch list
-        permitted.clear();
+        // Do not keep deleted ports reachable from the lists this frame filled (a hit filled neither, normally).
+        if (hit == null) {
+            scratch.clear();
+        }
+        if (actions == permitted) {
+            permitted.clear();
+        }
     }
 
     /** A cache hit: does what the slow path did for this key, with this frame's source and length. */
     private void replay(ActionList a, long src, int frameLen) {
         for (int i = 0; i < a.learnCount; i++) {
-            learn(a.learnBridge[i], a.learnVlan[i], src, a.learnPort[i]); // refreshes the age
+            learnSource(a.learnBridge[i], a.learnVlan[i], src, a.learnPort[i]); // refreshes the age
         }
         for (int i = 0; i < a.patchCount; i++) {
             int wireLen = a.patchTagged[i] ? frameLen + VlanHeader.LENGTH : frameLen;
@@ -268,11 +272,17 @@ public final class Forwarder {
         }
     }
 
+    /** The slow path's learning: a traced frame only reports it. */
     private void learn(Bridge bridge, int vlan, long src, int portNumber) {
         if (observer != null) {
             observer.learned(bridge, vlan, src, bridge.port(portNumber));
             return;
         }
+        learnSource(bridge, vlan, src, portNumber);
+    }
+
+    /** Learns or refreshes {@code src}. A hit calls it directly: a tracing Forwarder has no cache, so no hits. */
+    private void learnSource(Bridge bridge, int vlan, long src, int portNumber) {
         if (bridge.learn(thread, vlan, src, portNumber, nowNs)) {
             if (toWakeCount == toWake.length) {
                 bridge.wakeOwner(); // more bridges than a burst normally touches: wake at once
@@ -357,11 +367,13 @@ public final class Forwarder {
             int wireLen = wireVid < 0 ? frameLen : frameLen + VlanHeader.LENGTH;
             patch.counters().sent(thread, wireLen);
             peer.counters().received(thread, wireLen);
-            if (patch.capture() != null) {
-                patch.capture().crossed(PortCapture.OUT, buf, frameOff, frameLen, wireVid, pcp);
+            PortHooks patchHooks = patch.hooks;
+            if (patchHooks != null && patchHooks.capture != null) {
+                patchHooks.capture.crossed(PortCapture.OUT, buf, frameOff, frameLen, wireVid, pcp);
             }
-            if (peer.capture() != null) {
-                peer.capture().crossed(PortCapture.IN, buf, frameOff, frameLen, wireVid, pcp);
+            PortHooks peerHooks = peer.hooks;
+            if (peerHooks != null && peerHooks.capture != null) {
+                peerHooks.capture.crossed(PortCapture.IN, buf, frameOff, frameLen, wireVid, pcp);
             }
             if (observer != null) {
                 observer.crossed(patch, peer, wireVid);
@@ -438,9 +450,9 @@ public final class Forwarder {
         ActionList a = actions;
         int denied = -1;
         for (int i = 0; i < a.outCount; i++) {
-            PortFilter f = a.outPorts[i].filter();
-            if (f != null) {
-                DropReason reason = f.ingress(filterScratch, thread, buf, frameOff, frameLen, nowNs);
+            PortHooks hooks = a.outPorts[i].hooks;
+            if (hooks != null && hooks.filter != null) {
+                DropReason reason = hooks.filter.ingress(filterScratch, thread, buf, frameOff, frameLen, nowNs);
                 if (observer != null) {
                     observer.filtered(a.outPorts[i], true, reason, filterScratch);
                 }
@@ -525,9 +537,9 @@ public final class Forwarder {
             observer.output(out, buf, viewOff, viewLen, vid);
             return;
         }
-        PortCapture outCapture = out.capture();
-        if (outCapture != null) {
-            outCapture.sent(buf, viewOff, viewLen);
+        PortHooks hooks = out.hooks;
+        if (hooks != null && hooks.capture != null) {
+            hooks.capture.sent(buf, viewOff, viewLen);
         }
         int vnetOff = viewOff - VNET;
         VirtioNetHeader.clear(buf, vnetOff);

@@ -2,6 +2,8 @@ package io.jvs.core.bridge;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertSame;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.nio.ByteBuffer;
@@ -296,5 +298,24 @@ class ForwarderTest {
         assertEquals(1, p1.counters().drops(DropReason.PORT_DOWN));
         assertEquals(1, p1.counters().get(PortCounters.RX_PACKETS));
         assertEquals(0, p2.drain().size());
+    }
+
+    @Test
+    void captureAndFilterShareOnePortHooksAndDetachIndependently() {
+        assertNull(p1.hooks, "nothing attached: no hooks at all");
+        io.jvs.core.acl.PortFilter filter = new io.jvs.core.acl.PortFilter("p1", 1, 64);
+        PortCapture capture = new PortCapture(PortCapture.IN | PortCapture.OUT, 1 << 16);
+        p1.setFilter(filter);
+        p1.setCapture(capture);
+        assertSame(filter, p1.filter());
+        assertSame(capture, p1.capture());
+        p1.setFilter(null);
+        assertNull(p1.filter());
+        assertSame(capture, p1.capture(), "removing the filter keeps the capture");
+        p1.setFilter(filter);
+        p1.setCapture(null);
+        assertSame(filter, p1.filter(), "ending the capture keeps the filter");
+        p1.setFilter(null);
+        assertNull(p1.hooks, "both detached: back to null");
     }
 }
