@@ -145,6 +145,7 @@ public final class RouterStage {
     private GsoSegmenter segmenter;
     private UnsafeBuffer segmentCopy;
     private final SegmentSink segmentSink = this::receiveSegment;
+    private int lastSegmentResult; // what routing the last segment of a cut super-frame returned
     private long gsoWhole;
     private long gsoSegmented;
 
@@ -405,8 +406,6 @@ public final class RouterStage {
         gsoSegmented++;
         return lastSegmentResult;
     }
-
-    private int lastSegmentResult;
 
     private void receiveSegment(MutableDirectBuffer seg, int off, int len) {
         // Routing rewrites the segment in place (MACs, TTL, NAT); the segmenter reuses its headers for the next.

@@ -162,15 +162,10 @@ class RouterWiringTest {
                 }
                 t.forwarder().flush(); // one burst: the owner drains the ten together
             }).get(10, TimeUnit.SECONDS);
-            List<byte[]> got = List.of();
-            List<byte[]> headers = List.of();
             int expected = offloads ? 1 : 10;
-            for (int i = 0; i < 100 && got.size() < expected; i++) {
-                Thread.sleep(20);
-                headers = far.headers();
-                got = new java.util.ArrayList<>(got);
-                got.addAll(far.drain());
-            }
+            Arrivals arrived = awaitFrames(far, expected);
+            List<byte[]> got = arrived.frames();
+            List<byte[]> headers = arrived.headers();
             assertEquals(expected, got.size(), "offloads=" + offloads + ": frames at the far host");
             int payload = 0;
             for (byte[] f : got) {
@@ -224,14 +219,10 @@ class RouterWiringTest {
                 t.forwarder().receive(host, buf, off, VirtioNetHeader.LENGTH + len, -1, System.nanoTime());
                 t.forwarder().flush();
             }).get(10, TimeUnit.SECONDS);
-            List<byte[]> got = new java.util.ArrayList<>();
-            List<byte[]> headers = List.of();
             int expected = offloads ? 1 : 10;
-            for (int i = 0; i < 100 && got.size() < expected; i++) {
-                Thread.sleep(20);
-                headers = far.headers();
-                got.addAll(far.drain());
-            }
+            Arrivals arrived = awaitFrames(far, expected);
+            List<byte[]> got = arrived.frames();
+            List<byte[]> headers = arrived.headers();
             assertEquals(expected, got.size(), "offloads=" + offloads + ": frames at the far host");
             assertEquals(1, router.stage().gsoWhole() - wholeBefore, "routed whole, once");
             int payload = 0;
@@ -290,6 +281,22 @@ class RouterWiringTest {
             Thread.sleep(20);
         }
         return far;
+    }
+
+    /** What reached a far host: its frames, and the virtio headers it recorded for them. */
+    record Arrivals(List<byte[]> frames, List<byte[]> headers) {
+    }
+
+    /** Collects what {@code far} receives until {@code expected} frames have arrived or 2 s have passed. */
+    static Arrivals awaitFrames(MemoryPort far, int expected) throws InterruptedException {
+        List<byte[]> got = new java.util.ArrayList<>();
+        List<byte[]> headers = List.of();
+        for (int i = 0; i < 100 && got.size() < expected; i++) {
+            Thread.sleep(20);
+            headers = far.headers();
+            got.addAll(far.drain());
+        }
+        return new Arrivals(got, headers);
     }
 
     /** A TCP segment 10.0.0.5:40000 -> dst:80 to the leg's MAC, {@code payload} bytes, ACK (PSH on the last). */
