@@ -78,7 +78,8 @@ ROOT=$(cd "$(dirname "$(readlink -f "${BASH_SOURCE[0]}")")/.." && pwd)
 HELP=$ROOT/scripts/bench
 SG_RULES=100 # rules per port of the security-group configs (both directions together)
 USAGE="usage: ./jvs bench [--quick] [--runs N] [--only tcp,pps,lat] [--peers kernel,ovs,ovs-txoff,veth,ovs-gre,kernel-vxlan,...]
-                  [--tunnels] [--routers] [--security] [--threads N] [--out DIR] [--configs jvs-veth,jvs-tap,bridge,ovs,...] [-h]
+                  [--tunnels] [--routers] [--security] [--threads N] [--out DIR] [--configs jvs-veth,jvs-tap,bridge,ovs,...]
+                  [--profile] [-h]
   jvs (jvs-veth, plus jvs-veth-1t and jvs-tap unless --quick) always runs; default peers: kernel,ovs,veth (about 3.5 minutes);
   tunnel configs do not run by default
   --quick        1-s tests, jvs-veth and the kernel bridge only (unless --peers), no idle wait, no paced search (about 30-35 s)
@@ -107,6 +108,11 @@ USAGE="usage: ./jvs bench [--quick] [--runs N] [--only tcp,pps,lat] [--peers ker
                  jvs-sg/qbr-iptables and jvs-sg/jvs-nosg
   --threads N    passed to the jvs daemon(s) (reactor threads)
   --out DIR      results.md, results.json, results.png and raw/ go there (default /tmp/jvs-bench)
+  --profile      after the measured runs of each config with a jvs daemon, one more run of each workload under a JFR
+                 recording of the daemon(s) (CPU-time sampling: time in system calls counts, on the Java frame that
+                 made them); writes profiles/<config>/<workload>.jfr and .txt (where the switch's CPU goes, by
+                 thread and by jvs method); the profiled runs' own figures go to raw/<config>/profiled.tsv, not to
+                 the table (JFR costs a little); about 20 s more per jvs config
   --configs LIST exact list of rows (overrides --peers, --tunnels and the jvs defaults), from:
                  jvs-veth,jvs-veth-1t,jvs-tap,bridge,ovs,ovs-txoff,veth,jvs-gre,jvs-vxlan,ovs-gre,kernel-vxlan,
                  jvs-routed,jvs-snat,kernel-routed,kernel-snat,ovs-snat,ovs-snat-txoff,jvs-sg,jvs-nosg,qbr-iptables
@@ -121,13 +127,14 @@ SG_CONFIGS="jvs-sg jvs-nosg qbr-iptables"
 
 die() { echo "bench.sh: $*" >&2; exit 2; }
 list() { local x=${1//,/ }; echo "$x"; }
-CONFIGS="" PEERS="kernel ovs veth" ONLY="tcp pps lat" THREADS="" QUICK=0 TUNNELS=0 ROUTERS=0 SECURITY=0 OUTDIR=/tmp/jvs-bench RUNS_ARG=""
+CONFIGS="" PEERS="kernel ovs veth" ONLY="tcp pps lat" THREADS="" QUICK=0 TUNNELS=0 ROUTERS=0 SECURITY=0 OUTDIR=/tmp/jvs-bench RUNS_ARG="" PROFILE=0
 while [ $# -gt 0 ]; do
 	case $1 in
 	--quick) QUICK=1 ;;
 	--tunnels) TUNNELS=1 ;;
 	--routers) ROUTERS=1 ;;
 	--security) SECURITY=1 ;;
+	--profile) PROFILE=1 ;;
 	--runs | --threads | --only | --peers | --out | --configs)
 		[ $# -ge 2 ] || die "$1 needs a value"
 		case $1 in --runs) RUNS_ARG=$2 ;; --threads) THREADS=$2 ;; --only) ONLY=$(list "$2") ;;
@@ -1094,6 +1101,48 @@ print('%.2f' % ((sum(d)-d[3]-d[4])/max(sum(d),1)*$(nproc)))")
 	rec note 0 "machine was busy ($b of $(nproc) cores used by other processes) before this config"
 }
 
+# --profile: one more run of each workload with the jvs daemon(s) of this config under JFR's CPU-time sampler. The
+# recordings start before and stop after the run (jcmd of the daemon's own JDK); the run's figures go to
+# raw/<config>/profiled/ only, since sampling costs the switch a little.
+jvs_pids() { local p; for p in $SWPID; do [ "$(cat /proc/$p/comm 2>/dev/null)" = java ] && echo "$p"; done; }
+prof_file() { # $1 workload, $2 daemon index (1, 2): profiles/<config>/<workload>[-host2].jfr
+	echo "$PROFD/$1$([ "$2" = 1 ] || echo "-host$2").jfr"
+}
+prof_start() { # $1 workload
+	local p i=0 bin
+	for p in $(jvs_pids); do
+		i=$((i + 1))
+		bin=$(dirname "$(readlink -f "/proc/$p/exe")")
+		"$bin/jcmd" "$p" JFR.start name=jvsbench filename="$(prof_file "$1" $i)" \
+			'jdk.CPUTimeSample#enabled=true' 'jdk.CPUTimeSample#throttle=1ms' >>"$RAWC/jcmd.log" 2>&1 9<&- ||
+			log "    $CFG: JFR.start failed in pid $p (see $RAWC/jcmd.log)"
+	done
+}
+prof_stop() { # $1 workload: stops the recordings and summarizes them next to the .jfr
+	local p i=0 bin f
+	for p in $(jvs_pids); do
+		i=$((i + 1))
+		bin=$(dirname "$(readlink -f "/proc/$p/exe")")
+		f=$(prof_file "$1" $i)
+		"$bin/jcmd" "$p" JFR.stop name=jvsbench >>"$RAWC/jcmd.log" 2>&1 9<&-
+		[ -s "$f" ] && $PY "$HELP/jfrsum.py" "$bin/jfr" "$f" >"${f%.jfr}.txt" 2>&1 9<&-
+	done
+}
+profile_workloads() {
+	local tsv=$TSV runs=$RUNS rawc=$RAWC w
+	PROFD=$OUTDIR/profiles/$CFG
+	rm -rf "$PROFD"
+	mkdir -p "$PROFD" "$RAWC/profiled"
+	TSV=$RAWC/profiled/results.tsv RUNS=1 RAWC=$RAWC/profiled
+	for w in tcp1 tcp4 pps lat; do
+		has "${w%[14]}" || continue
+		log "    $CFG: profiled run of $w (JFR)"
+		prof_start "$w"
+		case $w in tcp1) t_tcp 1 ;; tcp4) t_tcp 4 ;; pps) t_pps ;; lat) t_lat ;; esac
+		prof_stop "$w"
+	done
+	TSV=$tsv RUNS=$runs RAWC=$rawc
+}
 run_config() {
 	CFG=$1
 	RAWC=$RAW/$CFG
@@ -1113,6 +1162,7 @@ run_config() {
 		has pps && t_pps
 		if has pps && [ "$NDR_STEPS" -gt 0 ]; then for r_ndr in $(seq 1 "$RUNS"); do t_ndr; done; fi
 		has lat && t_lat
+		[ $PROFILE = 1 ] && [ -n "$(jvs_pids)" ] && profile_workloads
 		diagnostics
 	else
 		rec desc 0 "$DESC"
@@ -1230,6 +1280,7 @@ MD=$OUTDIR/results.md JSON=$OUTDIR/results.json PNG=$OUTDIR/results.png
 	echo '```'
 	echo
 	echo "Raw outputs (iperf3 JSON, trafgen/sockperf text, counters, jvs dump-ports/dpctl-show and daemon log, OVS state and log): \`$RAW/<config>/\`."
+	[ $PROFILE = 1 ] && echo "JFR profiles of the jvs daemons (one extra run per workload, not in the table): \`$OUTDIR/profiles/<config>/<workload>.jfr\` and \`.txt\` (\`jfr view cpu-time-hot-methods <file>\` for more)."
 } >"$MD"
 cat "$MD"
 rc=$(cat "$WORK/report.rc" 2>/dev/null || echo 0)
