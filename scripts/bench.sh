@@ -1280,6 +1280,14 @@ MD=$OUTDIR/results.md JSON=$OUTDIR/results.json PNG=$OUTDIR/results.png
 	echo '```'
 	echo
 	echo "Raw outputs (iperf3 JSON, trafgen/sockperf text, counters, jvs dump-ports/dpctl-show and daemon log, OVS state and log): \`$RAW/<config>/\`."
+	if [ $PROFILE = 1 ]; then
+		echo "Where the jvs daemons' CPU went in the profiled runs (JFR CPU-time samples by innermost jvs method; a system call counts on the method that made it):"
+		echo
+		for f in "$OUTDIR"/profiles/*/*.txt; do
+			[ -s "$f" ] && echo "- $(basename "$(dirname "$f")") $(basename "${f%.txt}"): $(sed -n 's/^digest: //p' "$f")"
+		done
+		echo
+	fi
 	[ $PROFILE = 1 ] && echo "JFR profiles of the jvs daemons (one extra run per workload, not in the table): \`$OUTDIR/profiles/<config>/<workload>.jfr\` and \`.txt\` (\`jfr view cpu-time-hot-methods <file>\` for more)."
 } >"$MD"
 cat "$MD"

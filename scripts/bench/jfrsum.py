@@ -38,6 +38,16 @@ def events(jfr, path, name):
         yield block, frames
 
 
+def label(frames, jvs):
+    """The innermost jvs method, or what the thread was doing outside jvs code (Netty's epoll_wait: waiting, and
+    the wake-up's cost, which the CPU-time sampler charges to the thread that slept)."""
+    if jvs:
+        return short(jvs[0])
+    if frames and frames[0].startswith("io.netty.channel.epoll.Native.epollWait"):
+        return "epoll_wait"
+    return "(no jvs frame: " + (short(frames[0]) if frames else "no stack") + ")"
+
+
 def short(method):
     # io.jvs.datapath.port.SystemPort.receiveBurst -> SystemPort.receiveBurst
     parts = method.split(".")
@@ -67,7 +77,7 @@ def main():
         total += w
         by_thread[t.group(1)] += w
         jvs = [f for f in frames if f.startswith("io.jvs.")]
-        by_jvs[short(jvs[0]) if jvs else "(no jvs frame: " + (short(frames[0]) if frames else "no stack") + ")"] += w
+        by_jvs[label(frames, jvs)] += w
         for f in set(short(f) for f in jvs):
             inclusive[f] += w
     lost = sum(1 for _ in events(jfr, path, "jdk.CPUTimeSamplesLost"))
@@ -76,6 +86,10 @@ def main():
     if not samples:
         print("no CPU-time samples (JDK without jdk.CPUTimeSample, or the recording did not start)")
         return
+    top = by_jvs.most_common(3)
+    rest = total - sum(w for _, w in top)
+    print("digest: " + ", ".join(f"{what} {100.0 * w / total:.0f} %" for what, w in top)
+          + f", rest {100.0 * rest / total:.0f} % ({total:.2f} CPU s)")
     table("by thread", by_thread, total, 1.0)
     table("by innermost jvs method (a system call counts on the jvs method that made it)", by_jvs, total, 1.0)
     table("inclusive (the method is anywhere on the stack)", inclusive, total, 1.0)
