@@ -825,11 +825,17 @@ cpu_ticks() { # utime+stime of the switch process(es) in "$1" (all threads; summ
 	done
 	echo $sum
 }
-afpacket_drops() { # AF_PACKET socket drop counters (ss -0 -m: skmem ... d<N>) in the switch netns (both hosts'): drops the switch never sees
-	local ns
-	for ns in "$NS_S" "$NS_T"; do
-		[ -e "/run/netns/$ns" ] && nsx "$ns" ss -0 -m -a -H 2>/dev/null
-	done | grep -o ',d[0-9]*)' | tr -dc '0-9\n' | awk '{s += $1} END {print s + 0}'
+afpacket_drops() { # frames the switch's AF_PACKET sockets dropped before it saw them, in the switch netns (both hosts')
+	# jvs reads through TPACKET rings, whose drops (ring full) only PACKET_STATISTICS reports (dump-ports'
+	# kernel_drops), not ss; other switches read the socket queue, whose drops ss -0 -m shows (skmem ... d<N>).
+	local ns br
+	if [ -S "$RUN/jvs.sock" ]; then
+		for br in $JVS_BRIDGES; do jvsctl dump-ports "$br"; [ -S "$RUN2/jvs.sock" ] && jvsctl2 dump-ports "$br"; done 2>/dev/null | grep -o 'kernel_drops=[0-9]*' | tr -dc '0-9\n'
+	else
+		for ns in "$NS_S" "$NS_T"; do
+			[ -e "/run/netns/$ns" ] && nsx "$ns" ss -0 -m -a -H 2>/dev/null
+		done | grep -o ',d[0-9]*)' | tr -dc '0-9\n'
+	fi | awk '{s += $1} END {print s + 0}'
 }
 stat_of() { nsx "$1" cat "/sys/class/net/$2/statistics/$3"; }
 iperf_json() { # $1 = file -> "Gbit/s retransmits"
