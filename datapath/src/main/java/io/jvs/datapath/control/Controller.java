@@ -406,9 +406,10 @@ public final class Controller {
         for (BridgePort p : bridge.portList()) {
             PortCounters c = p.counters();
             sb.append("port ").append(p.name()).append(":\n");
-            sb.append(String.format("    rx packets=%d bytes=%d drops=%d%s%n", c.get(PortCounters.RX_PACKETS),
+            sb.append(String.format("    rx packets=%d bytes=%d drops=%d%s%s%n", c.get(PortCounters.RX_PACKETS),
                     c.get(PortCounters.RX_BYTES), c.totalDrops(), p instanceof SystemPort sp
-                            ? " kernel_drops=" + sp.rxKernelDrops() : ""));
+                            ? " kernel_drops=" + sp.rxKernelDrops() : "",
+                    p instanceof DevicePort dp && dp.pauses() != 0 ? " paused=" + dp.pauses() : ""));
             sb.append(String.format("    tx packets=%d bytes=%d errors=%d dropped=%d%n",
                     c.get(PortCounters.TX_PACKETS), c.get(PortCounters.TX_BYTES), c.get(PortCounters.TX_ERRORS),
                     c.get(PortCounters.TX_DROPPED)));

@@ -437,9 +437,11 @@ final class RouterCommands {
             sb.append("    fip ").append(f.floatingIp()).append(" <-> ").append(f.internalIp()).append('\n');
         }
         sb.append(String.format("  counters: forwarded=%d icmp_sent=%d icmp_rate_limited=%d connections=%d/%d "
-                + "queue_full=%d emit_dropped=%d arp_queue_full=%d ct_table_full=%d gso_whole=%d gso_cut=%d%n",
+                + "queue_full=%d input_pauses=%d timer_resumes=%d emit_dropped=%d arp_queue_full=%d ct_table_full=%d "
+                + "gso_whole=%d gso_cut=%d%n",
                 stage.forwarded(), stage.icmpSent(), stage.icmpRateLimited(), stage.conntrack().size(),
-                stage.conntrack().capacity(), router.queueFull(), router.emitDropped(), stage.arp().queueFullDrops(),
+                stage.conntrack().capacity(), router.queueFull(), router.pauses(), router.timerResumes(),
+                router.emitDropped(), stage.arp().queueFullDrops(),
                 stage.conntrack().tableFullDrops(), stage.gsoWhole(), stage.gsoSegmented()));
         StringBuilder drops = new StringBuilder();
         for (RouterDropReason r : RouterDropReason.values()) {

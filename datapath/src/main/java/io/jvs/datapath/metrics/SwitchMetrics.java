@@ -92,6 +92,9 @@ final class SwitchMetrics {
         counter(out, devices, "jvs_port_rx_kernel_drops_total",
                 "Frames the kernel dropped before the switch read them (socket buffer full; system ports).",
                 p -> ((DevicePort) p).rxKernelDrops());
+        counter(out, devices, "jvs_port_rx_pauses_total",
+                "Times the port stopped reading because a router queue it fed had no room for its next burst.",
+                p -> ((DevicePort) p).pauses());
         counter(out, devices, "jvs_port_loop_errors_total",
                 "Exceptions caught at the reactor loop boundary while receiving (a bug if ever non-zero).",
                 p -> ((DevicePort) p).errors());

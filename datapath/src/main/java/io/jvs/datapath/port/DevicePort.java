@@ -7,9 +7,11 @@ import io.jvs.core.bridge.BridgePort;
 import io.jvs.core.bridge.DropReason;
 import io.jvs.core.bridge.Forwarder;
 import io.jvs.datapath.Log;
+import io.jvs.datapath.reactor.Backlog;
 import io.jvs.datapath.reactor.PacketPool;
 import io.jvs.datapath.reactor.ReactorOsThread;
 import io.jvs.datapath.reactor.ReactorThread;
+import io.jvs.datapath.reactor.ReadPause;
 import io.netty.channel.IoEvent;
 import io.netty.channel.IoRegistration;
 import io.netty.channel.epoll.EpollIoHandle;
@@ -26,19 +28,35 @@ import org.agrona.concurrent.UnsafeBuffer;
  * other ports had theirs); {@link #stop} cancels the registration on the loop thread and closes the fd. When the
  * device goes away under us the receive side marks the port down and cancels its own registration; the control
  * thread's monitor later calls {@link #start} again when the device is back.
+ *
+ * <p>Backpressure. When a burst leaves a {@link Backlog} it fed (a router's queue) without room for another burst
+ * of frames as big, the port stops reading: its registration drops EPOLLIN (errors still wake it, so a vanished
+ * device is still noticed and marks the port down), and the backlog's owner resumes it on this thread once it has
+ * room again. The frames meanwhile wait in the kernel (the TAP's queue, the socket's ring), which limits the sender
+ * as a full device would, instead of being lost in the backlog. The thread's other ports keep running. Head of line:
+ * the port's frames for other outputs wait too, until the backlog has room for the port's next burst (a router:
+ * at most the time its owner takes to drain one burst, about a millisecond for 32 TCP super-frames); a port cannot
+ * know where a frame goes before reading it, and reading on to drop what goes to the full backlog would bring back
+ * the losses this avoids. Inputs that are not device ports (tunnel endpoints, a router feeding another) do not
+ * pause: a full queue stays a counted drop for them.
  */
 public abstract class DevicePort extends BridgePort implements EpollIoHandle {
     private static final Log.RateLimit ERROR_LOG = new Log.RateLimit(20);
+    /** Interest while paused: no EPOLLIN, but a device error (always reported by epoll) still wakes the port. */
+    private static final EpollIoOps PAUSED = EpollIoOps.EPOLLERR;
 
     protected final ReactorThread reactor;
     private volatile IoRegistration registration;
     private volatile FileDescriptor fd;
     private volatile long errors;
     private volatile BridgePort ingress = this; // the port received frames enter the bridge as
+    private final ReadPause readPause;
+    private volatile long pauses; // the reactor thread writes, anyone reads
 
     protected DevicePort(String name, ReactorThread reactor, int threads) {
         super(name, threads);
         this.reactor = reactor;
+        this.readPause = new ReadPause(reactor, this::resumeReading);
     }
 
     /** Opens the device (control thread); throws with a one-line reason when it cannot. */
@@ -133,6 +151,40 @@ public abstract class DevicePort extends BridgePort implements EpollIoHandle {
         cancelRegistration();
     }
 
+    /**
+     * Reactor thread: stops reading until {@code full} has room. Woken meanwhile (only an error can wake it), the
+     * port reads as usual, so a vanished device is noticed and the port marked down.
+     */
+    private void pauseReading(Backlog full) {
+        IoRegistration reg = registration;
+        if (reg == null || !reg.isValid()) {
+            return; // stopped or marked down during the burst
+        }
+        reg.submit(PAUSED);
+        pauses++;
+        full.resumeWhenRoom(readPause);
+    }
+
+    /** Reactor thread, run by the backlog's owner: reads again (a no-op if the port was stopped meanwhile). */
+    private void resumeReading() {
+        // A task, not the I/O handler: catch here too, since nothing may escape into the event loop.
+        try {
+            IoRegistration reg = registration;
+            if (reg != null && reg.isValid()) {
+                reg.submit(EpollIoOps.EPOLLIN);
+            }
+        } catch (Throwable t) {
+            errors++;
+            Log.error("port", name() + ": resuming the reads failed", t);
+            markDown("resuming the reads failed: " + t.getMessage()); // the monitor restarts it
+        }
+    }
+
+    /** Times the port stopped reading because a backlog it fed was full (see the class comment). */
+    public long pauses() {
+        return pauses;
+    }
+
     @Override
     public final FileDescriptor fd() {
         return fd;
@@ -144,7 +196,12 @@ public abstract class DevicePort extends BridgePort implements EpollIoHandle {
         try {
             long now = System.nanoTime();
             ReactorOsThread.markActive(now);
+            reactor.takeFull(); // forget what other work on this thread noted (a router's own output)
             receiveBurst(reactor, now);
+            Backlog full = reactor.takeFull();
+            if (full != null) {
+                pauseReading(full);
+            }
             reactor.burstTimer().record(System.nanoTime() - now);
         } catch (Throwable t) {
             errors++;

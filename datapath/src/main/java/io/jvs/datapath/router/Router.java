@@ -26,13 +26,18 @@ import io.jvs.core.router.RouterPort;
 import io.jvs.core.router.RouterStage;
 import io.jvs.datapath.Log;
 import io.jvs.datapath.port.InternalPort;
+import io.jvs.datapath.reactor.Backlog;
+import io.jvs.datapath.reactor.PacketPool;
+import io.jvs.datapath.reactor.PausedReads;
 import io.jvs.datapath.reactor.ReactorThread;
+import io.jvs.datapath.reactor.ReadPause;
 
 import org.agrona.DirectBuffer;
 import org.agrona.MutableDirectBuffer;
 import org.agrona.concurrent.MessageHandler;
 import org.agrona.concurrent.UnsafeBuffer;
 import org.agrona.concurrent.ringbuffer.ManyToOneRingBuffer;
+import org.agrona.concurrent.ringbuffer.RecordDescriptor;
 import org.agrona.concurrent.ringbuffer.RingBufferDescriptor;
 
 /**
@@ -50,7 +55,10 @@ import org.agrona.concurrent.ringbuffer.RingBufferDescriptor;
  *       the leg, needs more than 1 MiB; with 1 MiB iperf3 through SNAT saw thousands of retransmits). A full queue
  *       is a drop counted as the leg's {@code tx dropped} and in {@code router/show}. At the end of the burst the
  *       leg's {@code flush} wakes the owner, once per burst (a CAS on {@code drainScheduled} makes concurrent
- *       wake-ups one task);</li>
+ *       wake-ups one task). Backpressure ({@link Backlog}): when the queue has no room left for another burst of
+ *       the largest frames the burst's thread has queued, the port that read the burst stops reading until the
+ *       owner has drained the queue to {@link #BURST_ROOM} free, so a sender faster than the owner waits in the
+ *       kernel instead of losing frames here;</li>
  *   <li>the owner drains the queue (at most {@link #DRAIN_LIMIT} frames per task, then it yields to its own ports
  *       and runs again), runs each frame through the stage in place in the ring, and every frame the stage emits for
  *       leg i is copied into one of the owner's {@link #OUT_SLOTS} output slots (with the Forwarder's headroom before
@@ -74,7 +82,7 @@ import org.agrona.concurrent.ringbuffer.RingBufferDescriptor;
  * A leg's TAP is stopped only after the owner has seen the leg removed (an {@link #onOwner} round trip), so the
  * owner never writes to a closed fd.
  */
-public final class Router {
+public final class Router implements Backlog {
     /**
      * Bytes of the frame queue (a power of two) plus the ring's trailer; {@code -Djvs.router.queueMiB=N} (a power of
      * two, 1-64) changes it for every router of the daemon.
@@ -87,6 +95,20 @@ public final class Router {
     }
     /** Frames one drain task handles before it lets the owner's other work run. */
     static final int DRAIN_LIMIT = 256;
+    /**
+     * Frames per ring read: the ring frees what it read only when a read returns, so a drain of many frames reads
+     * in slices, and the room it makes shows to the legs' flushes and to the paused ports as it goes.
+     */
+    static final int READ_SLICE = 8;
+    /**
+     * Room for a whole burst of the largest frames a port can read (32 x 64 KiB, see {@link #burstRoom}): paused
+     * ports resume as soon as the queue has this much free. Resuming then rather than at a lower mark keeps the owner
+     * busy while the port reads: with the default 4 MiB, ~1.9 MiB (30 TCP super-frames, about a millisecond of the
+     * owner's work) is still queued, more than the half millisecond a TAP takes to read 32 super-frames. In a bench
+     * run with the mark at a quarter of the queue the owner ran dry (the daemon at 70 % of a core instead of 100 %)
+     * and 4 TCP streams lost about a third of their throughput.
+     */
+    static final int BURST_ROOM = burstRoom(recordBytes(PacketPool.SLOT_CAPACITY));
     /** Output slots: frames sent into bridges between two {@code forwarder.flush()}. */
     static final int OUT_SLOTS = 32;
     /** Bytes of one output slot: headroom, virtio header, and an Ethernet frame of a 1500-byte MTU with a tag. */
@@ -115,6 +137,14 @@ public final class Router {
     private final AtomicBoolean drainScheduled = new AtomicBoolean();
     private final Runnable drainTask = this::drain;
     private final AtomicLong queueFull = new AtomicLong();
+    private final PausedReads pausedReads = new PausedReads();
+    private final AtomicLong pauses = new AtomicLong();
+    private final ReactorThread[] reactorThreads; // by index: where a leg notes the queue full for the reading port
+    // Owner thread: the timer's bound on a pause (see poll).
+    private long resumeRounds;
+    private long resumeRoundsAtLastPoll;
+    private boolean pausedAtLastPoll;
+    private volatile long timerResumes;
     private volatile RouterLegPort[] legs = new RouterLegPort[0]; // by router port index; control thread writes
     private ScheduledFuture<?> pollTask;
 
@@ -152,12 +182,13 @@ public final class Router {
     private final UnsafeBuffer tapOut = new UnsafeBuffer(ByteBuffer.allocateDirect(SLOT_BYTES));
     private volatile long localDropped;
 
-    Router(String name, int zone, ReactorThread owner, String netns, int threads) {
+    Router(String name, int zone, ReactorThread owner, String netns, List<ReactorThread> reactorThreads) {
         this.name = name;
         this.zone = zone;
         this.owner = owner;
         this.netns = netns;
-        this.threads = threads;
+        this.reactorThreads = reactorThreads.toArray(new ReactorThread[0]);
+        this.threads = this.reactorThreads.length;
         this.forwarder = owner.forwarder();
         this.stage = new RouterStage(zone, new Conntrack(CONNTRACK_CAPACITY, CtTimeouts.DEFAULTS),
                 ArpCache.Config.DEFAULTS, IcmpRateLimiter.tokenBucket(1000, 100));
@@ -206,6 +237,19 @@ public final class Router {
     /** Frames lost because the queue to the owner was full. */
     public long queueFull() {
         return queueFull.get();
+    }
+
+    /** Times a port stopped reading because this router's queue had no room for its next burst. */
+    public long pauses() {
+        return pauses.get();
+    }
+
+    /**
+     * Pauses the poll timer ended (a port paused for a whole poll period with the queue above its resume mark: only
+     * under a flood from inputs that cannot pause, such as tunnels or another router; 0 otherwise).
+     */
+    public long timerResumes() {
+        return timerResumes;
     }
 
     /** Frames for the namespace that could not be written to its TAP (none, down, or full). */
@@ -413,6 +457,44 @@ public final class Router {
         return true;
     }
 
+    /** Bytes of ring a queued frame of {@code len} bytes (virtio header included) takes. */
+    static int recordBytes(int len) {
+        return (RecordDescriptor.HEADER_LENGTH + PAD + len + RecordDescriptor.ALIGNMENT - 1)
+                & -RecordDescriptor.ALIGNMENT;
+    }
+
+    /**
+     * Ring bytes a burst of frames of at most {@code largestRecord} ring bytes each may take: 32 of them, one more for
+     * the padding the ring may need at its wrap, and one for what other ports queue meanwhile; at most three
+     * quarters of the queue, so that a small queue still resumes its ports before it is empty.
+     */
+    static int burstRoom(int largestRecord) {
+        return (int) Math.min(QUEUE_BYTES / 4 * 3, (PacketPool.MAX_BURST + 2L) * largestRecord);
+    }
+
+    /** Bytes the queue can still take (any thread; the owner frees room as it reads). */
+    int room() {
+        return queue.capacity() - queue.size();
+    }
+
+    /** Reactor thread {@code thread}: the port whose burst this is stops reading when the burst ends. */
+    void noteFull(int thread) {
+        reactorThreads[thread].noteFull(this);
+    }
+
+    /**
+     * Any thread: lists the paused port, then wakes the owner. The wake is a CAS (see {@link #wake}): either it
+     * schedules a drain, or it found one scheduled whose start, clearing the flag, comes after it; either way a drain
+     * begins after the listing, and every drain checks the list when it ends (and as it goes), so the pause cannot
+     * be missed even when the queue empties at this very moment.
+     */
+    @Override
+    public void resumeWhenRoom(ReadPause pause) {
+        pauses.incrementAndGet();
+        pausedReads.add(pause);
+        wake();
+    }
+
     /**
      * Schedules a drain on the owner unless one is already scheduled. Always a CAS, never a plain read first: the
      * queue's commit is a release store, which a plain (volatile) load of the flag may overtake (x86 reorders a store
@@ -437,10 +519,11 @@ public final class Router {
             int n = 0;
             while (n < DRAIN_LIMIT) {
                 long before = queue.consumerPosition();
-                n += queue.read(handler, DRAIN_LIMIT - n);
+                n += queue.read(handler, Math.min(READ_SLICE, DRAIN_LIMIT - n));
                 if (queue.consumerPosition() == before) {
                     break;
                 }
+                resumeIfRoom(); // while the owner still has work: the resumed port's next burst overlaps it
             }
             endOutputs();
             if (n >= DRAIN_LIMIT) {
@@ -449,7 +532,36 @@ public final class Router {
         } catch (Throwable t) {
             outUsed = 0;
             Log.error("router", name + ": drain failed", t);
+            wake(); // the frames behind the one that failed (the ring consumed it) must not wait for the next burst
+        } finally {
+            resumeIfRoom();
         }
+    }
+
+    /** Owner thread: resumes the paused ports once the queue has room for a whole burst ({@link #BURST_ROOM}). */
+    private void resumeIfRoom() {
+        if (!pausedReads.isEmpty() && room() >= BURST_ROOM) {
+            pausedReads.resumeAll();
+            resumeRounds++;
+        }
+    }
+
+    /**
+     * Owner thread, each poll: ends pauses that have lasted a whole poll period without the queue getting down to its
+     * resume mark ({@link #BURST_ROOM} free). Only inputs that cannot pause (a tunnel, another router's output) can
+     * keep it up that long; then the paused ports read a burst every poll period or two instead of never, so their
+     * other traffic still flows.
+     */
+    private void boundPauses() {
+        boolean paused = !pausedReads.isEmpty();
+        if (paused && pausedAtLastPoll && resumeRounds == resumeRoundsAtLastPoll) {
+            pausedReads.resumeAll(); // the ones listed at the last poll are still listed: only resumeAll unlists
+            resumeRounds++;
+            timerResumes++;
+            paused = false;
+        }
+        pausedAtLastPoll = paused;
+        resumeRoundsAtLastPoll = resumeRounds;
     }
 
     private void onFrame(int msgTypeId, MutableDirectBuffer buffer, int index, int length) {
@@ -487,6 +599,7 @@ public final class Router {
 
     private void poll() {
         try {
+            boundPauses();
             nowNs = System.nanoTime();
             stage.poll(nowNs, sink);
             endOutputs();

@@ -13,7 +13,10 @@ import org.agrona.concurrent.UnsafeBuffer;
  * with no device, like a patch or tunnel port. What the bridge outputs here is copied into the router's bounded
  * many-to-one queue ({@link Router#offer}); a full queue is a counted drop ({@code tx dropped}). The Forwarder queues
  * every frame here ({@link #batchesTransmit}, {@link #copiesOnQueue}) and calls {@link #flush} once per burst, which
- * wakes the router's owner thread once, however many frames the burst queued.
+ * wakes the router's owner thread once, however many frames the burst queued. When the queue then has no room for
+ * another burst of the largest frames that thread has queued here (or a frame did not fit), the leg tells the
+ * burst's thread, and the port that read the burst stops reading until the owner has drained the queue
+ * ({@link io.jvs.datapath.reactor.Backlog}).
  *
  * <p>Frames the router sends out of this leg enter the bridge as if received on this port, on the router's owner
  * thread ({@link Router}). The port has its own MAC and IPv4 address and is router port {@link #index} of its router.
@@ -29,8 +32,10 @@ public final class RouterLegPort extends BridgePort {
     private final long mac;
     private final int address;
     private final int prefixLength;
-    // Per reactor thread: frames queued since that thread's last flush. Each element is written by its thread only.
+    // Per reactor thread, each element written by its thread only: frames queued since that thread's last flush, and
+    // the ring bytes of the largest frame that thread ever queued here (what its next burst may bring, 32 times).
     private final boolean[] queued;
+    private final int[] largestQueued;
     // With the router bound to a namespace: this leg's TAP there (null when none or it could not be opened).
     volatile io.jvs.datapath.port.InternalPort hostTap;
     volatile String hostTapError;
@@ -43,6 +48,7 @@ public final class RouterLegPort extends BridgePort {
         this.address = address;
         this.prefixLength = prefixLength;
         this.queued = new boolean[threads];
+        this.largestQueued = new int[threads];
     }
 
     public Router router() {
@@ -106,10 +112,12 @@ public final class RouterLegPort extends BridgePort {
     public boolean queue(UnsafeBuffer buf, int offset, int length, int thread) {
         int frameLen = length - VNET;
         if (!router.offer(index, buf, offset, length)) {
+            router.noteFull(thread); // lose no more: the reading port pauses after this burst
             return false; // the Forwarder counts it as tx dropped
         }
         counters().sent(thread, frameLen);
         queued[thread] = true;
+        largestQueued[thread] = Math.max(largestQueued[thread], Router.recordBytes(length));
         return true;
     }
 
@@ -118,11 +126,22 @@ public final class RouterLegPort extends BridgePort {
         return queued[thread];
     }
 
-    /** End of the burst on {@code thread}: wake the router's owner (once; it drains everything queued). */
+    /**
+     * End of the burst on {@code thread}: wake the router's owner (once; it drains everything queued). If a whole
+     * burst of the largest frames this thread has sent here might not fit, the port that read this burst stops
+     * reading: the check is made before the next read rather than by losing frames of it. This burst's own size, or
+     * its largest frame, would be a worse guess: a TAP read just after a resume may find a few frames, or small ones,
+     * and the next one 32 super-frames. Pausing early costs little: the queue then still holds a millisecond of the
+     * owner's work.
+     */
     @Override
     public void flush(int thread) {
+        int need = Router.burstRoom(largestQueued[thread]);
         queued[thread] = false;
         router.wake();
+        if (router.room() < need) {
+            router.noteFull(thread);
+        }
     }
 
     /** Sends one frame at once (the Forwarder always queues here instead; kept for completeness). */

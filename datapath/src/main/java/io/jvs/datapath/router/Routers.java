@@ -30,7 +30,7 @@ public final class Routers {
         if (routers.containsKey(name)) {
             throw new IllegalArgumentException("router " + name + " exists");
         }
-        Router r = new Router(name, nextZone++, reactor.nextForBridge(), netns, reactor.threadCount());
+        Router r = new Router(name, nextZone++, reactor.nextForBridge(), netns, reactor.threads());
         routers.put(name, r);
         r.start();
         return r;

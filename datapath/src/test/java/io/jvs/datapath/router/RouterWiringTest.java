@@ -4,10 +4,15 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.nio.ByteBuffer;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.locks.LockSupport;
+import java.util.function.BooleanSupplier;
+import java.util.stream.IntStream;
 
 import io.jvs.core.bridge.Bridge;
 import io.jvs.core.bridge.Forwarder;
@@ -22,17 +27,20 @@ import io.jvs.core.packet.MacAddress;
 import io.jvs.core.packet.TcpHeader;
 import io.jvs.core.packet.VirtioNetHeader;
 import io.jvs.datapath.control.PortConfig;
+import io.jvs.datapath.reactor.PacketPool;
 import io.jvs.datapath.reactor.Reactor;
 import io.jvs.datapath.reactor.ReactorThread;
+import io.jvs.datapath.reactor.ReadPause;
 
 import org.agrona.concurrent.UnsafeBuffer;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 
 /**
- * The router's wiring without devices: a frame a bridge outputs to a leg crosses to the router's owner thread
- * through its queue, and what the stage answers enters the bridge through the owner's Forwarder; a full queue is a
- * counted drop, never a block.
+ * The router's wiring without network devices: a frame a bridge outputs to a leg crosses to the router's owner
+ * thread through its queue, and what the stage answers enters the bridge through the owner's Forwarder; a full queue
+ * is a counted drop, never a block of the sending thread, and a device port (here a {@link PipePort}) that fills it
+ * stops reading until the owner has drained it (backpressure).
  */
 class RouterWiringTest {
     static final long HOST_MAC = MacAddress.parse("02:00:00:00:00:01");
@@ -46,6 +54,7 @@ class RouterWiringTest {
     final Bridge bridge = new Bridge("br0");
     final MemoryPort host = new MemoryPort("h1", 2);
     final RouterLegPort leg;
+    final List<PipePort> pipePorts = new ArrayList<>();
 
     RouterWiringTest() {
         ReactorThread owner = reactor.nextForBridge();
@@ -61,6 +70,7 @@ class RouterWiringTest {
 
     @AfterEach
     void close() {
+        pipePorts.forEach(p -> p.stop(false));
         routers.stopAll();
         reactor.close();
     }
@@ -203,20 +213,8 @@ class RouterWiringTest {
             t.loop().submit(() -> {
                 UnsafeBuffer buf = new UnsafeBuffer(ByteBuffer.allocateDirect(Forwarder.HEADROOM + 12_000));
                 int off = Forwarder.HEADROOM;
-                int frame = off + VirtioNetHeader.LENGTH;
-                int len = tcpSegment(buf, frame, farIp, 5000, 10_000, true);
-                int ip = frame + EthernetHeader.LENGTH;
-                // As a TSO sender leaves it: the pseudo-header sum in the checksum field, segmentation to do.
-                TcpHeader.setChecksum(buf, ip + 20, Checksum.fold(Checksum.pseudoIpv4(buf, ip, Ipv4Header.PROTO_TCP,
-                        20 + 10_000)));
-                VirtioNetHeader.clear(buf, off);
-                VirtioNetHeader.setFlags(buf, off, VirtioNetHeader.FLAG_NEEDS_CSUM);
-                VirtioNetHeader.setGsoType(buf, off, VirtioNetHeader.GSO_TCPV4);
-                VirtioNetHeader.setGsoSize(buf, off, 1000);
-                VirtioNetHeader.setHdrLen(buf, off, 54);
-                VirtioNetHeader.setCsumStart(buf, off, 34);
-                VirtioNetHeader.setCsumOffset(buf, off, TcpHeader.CHECKSUM_OFFSET);
-                t.forwarder().receive(host, buf, off, VirtioNetHeader.LENGTH + len, -1, System.nanoTime());
+                int len = superFrame(buf, off, farIp, 5000, 10_000);
+                t.forwarder().receive(host, buf, off, len, -1, System.nanoTime());
                 t.forwarder().flush();
             }).get(10, TimeUnit.SECONDS);
             int expected = offloads ? 1 : 10;
@@ -247,6 +245,26 @@ class RouterWiringTest {
                 assertEquals(VirtioNetHeader.FLAG_NEEDS_CSUM, VirtioNetHeader.flags(h, 0));
             }
         }
+    }
+
+    /**
+     * A TCP super-frame as a TSO sender leaves it (segments of 1000 bytes, the pseudo-header sum in the checksum
+     * field, segmentation to do), virtio header at {@code vnetOff}; returns its length with the header.
+     */
+    static int superFrame(UnsafeBuffer buf, int vnetOff, int dst, int seq, int payload) {
+        int frame = vnetOff + VirtioNetHeader.LENGTH;
+        int len = tcpSegment(buf, frame, dst, seq, payload, true);
+        int ip = frame + EthernetHeader.LENGTH;
+        TcpHeader.setChecksum(buf, ip + 20, Checksum.fold(Checksum.pseudoIpv4(buf, ip, Ipv4Header.PROTO_TCP,
+                20 + payload)));
+        VirtioNetHeader.clear(buf, vnetOff);
+        VirtioNetHeader.setFlags(buf, vnetOff, VirtioNetHeader.FLAG_NEEDS_CSUM);
+        VirtioNetHeader.setGsoType(buf, vnetOff, VirtioNetHeader.GSO_TCPV4);
+        VirtioNetHeader.setGsoSize(buf, vnetOff, 1000);
+        VirtioNetHeader.setHdrLen(buf, vnetOff, 54);
+        VirtioNetHeader.setCsumStart(buf, vnetOff, 34);
+        VirtioNetHeader.setCsumOffset(buf, vnetOff, TcpHeader.CHECKSUM_OFFSET);
+        return VirtioNetHeader.LENGTH + len;
     }
 
     static long farMac(int vlan) {
@@ -333,11 +351,11 @@ class RouterWiringTest {
         return EthernetHeader.LENGTH + 40 + payload;
     }
 
-    @Test
-    void aFullQueueIsACountedDropAndTheRouterRecovers() throws Exception {
+    /** Keeps the router's owner busy, so nothing drains, until the latch returned is counted down (10 s at most). */
+    CountDownLatch blockOwner() {
         CountDownLatch release = new CountDownLatch(1);
         router.onOwner(() -> {
-            // Keep the owner busy from a task of its own, so nothing drains while the queue fills.
+            // A task of the owner's own, queued behind this one.
             reactor.threads().get(router.ownerThread()).loop().execute(() -> {
                 try {
                     release.await(10, TimeUnit.SECONDS);
@@ -347,6 +365,12 @@ class RouterWiringTest {
             });
             return null;
         });
+        return release;
+    }
+
+    @Test
+    void aFullQueueIsACountedDropAndTheRouterRecovers() throws Exception {
+        CountDownLatch release = blockOwner();
         int frames = Router.QUEUE_BYTES / 32; // an ARP frame takes 42 bytes + 8 of header, aligned to 8: 56
         hostArps(other(), LEG_IP, frames);
         release.countDown();
@@ -362,5 +386,167 @@ class RouterWiringTest {
             answered += host.drain().size();
         }
         assertEquals(frames - dropped, answered, "every queued request is answered once the owner is free");
+    }
+
+    /**
+     * Backpressure: a device port that reads faster than the router's owner drains stops reading once the queue has
+     * no room for another burst like its last one; its frames wait in its device (here a pipe) instead of being lost,
+     * its thread keeps serving its other ports, and the owner resumes it once it has drained: every frame arrives,
+     * once and in order, and none is dropped.
+     */
+    @Test
+    void aPortFillingTheQueuePausesAndResumesWithNothingLost() throws Exception {
+        int payload = 60_000; // a 64-KiB-class TSO super-frame: 32 of them take nearly half the queue
+        MemoryPort far = farHost("f60", 60, "10.0.6.", true);
+        PipePort fast = pipePort("fast", other(), 10, superFrames(Ipv4Header.parseAddress("10.0.6.5"), payload));
+        MemoryPort neighbour = new MemoryPort("n70", 2);
+        neighbour.setVlan(VlanConfig.access(70));
+        bridge.addPort(neighbour);
+        PipePort slow = pipePort("slow", other(), 70, RouterWiringTest::plainFrame); // same thread as fast
+
+        CountDownLatch release = blockOwner();
+        int frames = 200;
+        fast.offer(frames);
+        await(() -> fast.pauses() > 0, "the port pauses");
+        int readWhenPaused = fast.read();
+        assertTrue(readWhenPaused < frames && readWhenPaused % PacketPool.MAX_BURST == 0,
+                "it read whole bursts, then stopped: " + readWhenPaused);
+        assertEquals(0, router.queueFull(), "it stopped before a frame did not fit");
+        slow.offer(10);
+        await(() -> neighbour.counters().get(PortCounters.TX_PACKETS) == 10,
+                "the paused port's thread still serves its other ports");
+        Thread.sleep(100);
+        assertEquals(readWhenPaused, fast.read(), "a paused port reads nothing, while the owner is busy");
+
+        release.countDown();
+        assertEquals(IntStream.range(0, frames).boxed().toList(), awaitSequence(far, frames, payload),
+                "every frame arrives, once, in order");
+        assertEquals(frames, fast.read());
+        fast.offer(5);
+        assertEquals(IntStream.range(frames, frames + 5).boxed().toList(), awaitSequence(far, 5, payload),
+                "resumed, the port reads as before");
+        assertEquals(0, router.queueFull());
+        assertEquals(0, leg.counters().get(PortCounters.TX_DROPPED));
+        assertTrue(router.pauses() >= fast.pauses(), "the router counts the pauses it caused");
+        assertEquals(0, router.timerResumes(), "resumed by the drain, not by the poll timer's bound");
+    }
+
+    /**
+     * Many pauses in a row, at random moments: a port on another thread streams super-frames into the router while
+     * the owner stalls now and then (a millisecond, as when the stack behind its output runs long; some 30 pauses per
+     * run). Every frame gets through, once and in order, none is dropped, and the port is never left paused (a lost
+     * wake-up would leave frames in the pipe until the poll timer's bound, which counts). Then the same from the
+     * owner's own thread, where reads and drains take turns (it seldom pauses there; nothing may break either).
+     */
+    @Test
+    void aStreamIntoTheRouterIsPausedAndResumedWithoutLoss() throws Exception {
+        int payload = 16_000;
+        int frames = 12_000;
+        MemoryPort far = farHost("s80", 80, "10.0.8.", true);
+        PipePort.Frames stream = superFrames(Ipv4Header.parseAddress("10.0.8.5"), payload);
+        ReactorThread owner = reactor.threads().get(router.ownerThread());
+        AtomicBoolean streaming = new AtomicBoolean(true);
+        Thread staller = Thread.ofPlatform().daemon().start(() -> {
+            while (streaming.get()) {
+                owner.loop().execute(() -> LockSupport.parkNanos(1_000_000));
+                LockSupport.parkNanos(2_000_000);
+            }
+        });
+        long pauses = 0;
+        try {
+            for (ReactorThread t : List.of(other(), owner)) {
+                PipePort p = pipePort("s" + t.index(), t, 10, stream);
+                for (int i = 0; i < frames; i += 4000) {
+                    p.offer(4000);
+                }
+                assertEquals(IntStream.range(0, frames).boxed().toList(), awaitSequence(far, frames, payload),
+                        "thread " + t.index() + ": every frame, once, in order (" + p.pauses() + " pauses)");
+                pauses += p.pauses();
+                p.stop(false);
+                bridge.removePort(p);
+            }
+        } finally {
+            streaming.set(false);
+            staller.join();
+        }
+        assertTrue(pauses > 0, "the stalls made the port pause");
+        assertEquals(0, router.queueFull());
+        assertEquals(0, router.timerResumes());
+    }
+
+    /**
+     * The lost wake-up this must not have: a port that pauses just as the owner's last drain ends (the queue empty,
+     * no drain to come) is still resumed at once, by the drain its pause schedules, not after the poll timer's bound.
+     */
+    @Test
+    void aPauseAfterTheLastDrainIsResumedAtOnce() throws Exception {
+        for (ReactorThread t : reactor.threads()) {
+            CountDownLatch resumed = new CountDownLatch(1);
+            router.resumeWhenRoom(new ReadPause(t, resumed::countDown));
+            assertTrue(resumed.await(10, TimeUnit.SECONDS), "resumed on thread " + t.index());
+        }
+        assertEquals(0, router.timerResumes(), "by a drain, not by the timer");
+    }
+
+    /** A started pipe port on access VLAN {@code vlan} of br0, read by {@code t}. */
+    PipePort pipePort(String name, ReactorThread t, int vlan, PipePort.Frames frames) throws Exception {
+        PipePort p = new PipePort(name, t, 2, frames);
+        p.setVlan(VlanConfig.access(vlan));
+        bridge.addPort(p);
+        p.start();
+        pipePorts.add(p);
+        return p;
+    }
+
+    /** Super-frames of {@code payload} bytes from the host to {@code dst} via the leg; frame n has seq n x payload. */
+    static PipePort.Frames superFrames(int dst, int payload) {
+        UnsafeBuffer template = new UnsafeBuffer(ByteBuffer.allocateDirect(Forwarder.HEADROOM + payload + 100));
+        int len = superFrame(template, 0, dst, 0, payload);
+        int seqOff = VirtioNetHeader.LENGTH + EthernetHeader.LENGTH + 20 + 4;
+        return (buf, vnetOff, seq) -> {
+            buf.putBytes(vnetOff, template, 0, len);
+            buf.putInt(vnetOff + seqOff, seq * payload, java.nio.ByteOrder.BIG_ENDIAN); // the checksum is partial
+            return len;
+        };
+    }
+
+    /** A 60-byte frame to an unknown MAC (flooded in its VLAN), virtio header first. */
+    static int plainFrame(UnsafeBuffer buf, int vnetOff, int seq) {
+        VirtioNetHeader.clear(buf, vnetOff);
+        int off = vnetOff + VirtioNetHeader.LENGTH;
+        buf.setMemory(off, 60, (byte) 0);
+        EthernetHeader.setDst(buf, off, MacAddress.parse("02:00:00:00:70:01"));
+        EthernetHeader.setSrc(buf, off, MacAddress.parse("02:00:00:00:70:02"));
+        EthernetHeader.setEtherType(buf, off, 0x88b5); // local experimental
+        return VirtioNetHeader.LENGTH + 60;
+    }
+
+    /**
+     * The frame numbers of the next {@code count} super-frames {@code far} receives (sequence number / payload), in
+     * arrival order; fewer when they do not come within 30 s.
+     */
+    static List<Integer> awaitSequence(MemoryPort far, int count, int payload) throws InterruptedException {
+        List<Integer> got = new ArrayList<>();
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
+        while (got.size() < count && System.nanoTime() < deadline) {
+            List<byte[]> frames = far.drain();
+            if (frames.isEmpty()) {
+                Thread.sleep(5);
+            }
+            for (byte[] f : frames) {
+                UnsafeBuffer b = new UnsafeBuffer(f);
+                assertEquals(63, Ipv4Header.ttl(b, EthernetHeader.LENGTH), "routed once");
+                got.add(TcpHeader.seq(b, EthernetHeader.LENGTH + 20) / payload);
+            }
+        }
+        return got;
+    }
+
+    static void await(BooleanSupplier condition, String what) throws InterruptedException {
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
+        while (!condition.getAsBoolean()) {
+            assertTrue(System.nanoTime() < deadline, "timed out: " + what);
+            Thread.sleep(5);
+        }
     }
 }
