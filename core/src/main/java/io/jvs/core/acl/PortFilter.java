@@ -67,10 +67,8 @@ public final class PortFilter {
 
     private static final int MSG_CREATE = 1;
     private static final int MSG_TRACK = 2;
-    private static final int MSG_CREATE6 = 3;
-    private static final int MSG_TRACK6 = 4;
     private static final int MSG_LENGTH = 32;
-    private static final int MSG6_LENGTH = MSG_LENGTH + 32; // and the two IPv6 addresses
+    private static final int MSG6_LENGTH = MSG_LENGTH + Ipv6AddressPair.BYTES; // an IPv6 connection's: + addresses
     private static final int ZONE = 0; // IPv4 connections (the table is the port's own)
     private static final int ZONE6 = 6; // IPv6 connections, keyed by folded addresses
     private static final int ICMPV6_ECHO_REQUEST = 128;
@@ -85,6 +83,8 @@ public final class PortFilter {
     public static final class Scratch {
         final PacketTuple tuple = new PacketTuple();
         final PacketTuple embedded = new PacketTuple();
+        final Ipv6AddressPair addresses = new Ipv6AddressPair();
+        final Ipv6AddressPair embeddedAddresses = new Ipv6AddressPair();
         /**
          * A trace ({@code jvs trace}): the verdict is computed as for a real packet, but nothing is written: no
          * connection created or tracked, nothing posted, no rule hit counted.
@@ -101,7 +101,7 @@ public final class PortFilter {
     private final String portName;
     private final int threads;
     private final Conntrack ct;
-    private final long[] v6; // per connection: original source hi, lo, destination hi, lo (IPv6 connections)
+    private final long[] v6; // per IPv6 connection: its addresses (Ipv6AddressPair.store)
     private final long foldSeed = java.util.concurrent.ThreadLocalRandom.current().nextLong();
     private volatile AclRule[] egressRules = NONE;
     private volatile AclRule[] ingressRules = NONE;
@@ -126,7 +126,7 @@ public final class PortFilter {
         this.portName = portName;
         this.threads = threads;
         this.ct = new Conntrack(ctCapacity, CtTimeouts.DEFAULTS);
-        this.v6 = new long[4 * ctCapacity];
+        this.v6 = new long[Ipv6AddressPair.LONGS * ctCapacity];
     }
 
     public String portName() {
@@ -288,44 +288,21 @@ public final class PortFilter {
         }
         AclRule[] rules = in ? ingressRules : egressRules;
         switch (r) {
-            case PacketTuple.OK: {
-                int ref = owner ? ct.lookup(ZONE, t) : ct.lookupConcurrent(ZONE, t.proto, t.src, t.dst, t.srcPort,
-                        t.dstPort);
-                if (ref >= 0) {
-                    if (owner) {
-                        ct.track(ref, t.tcpFlags, l3len, nowNs);
-                    } else if (thread >= 0 && needsUpdate(ref, t, nowNs)) {
-                        post(MSG_TRACK, t, l3len, 0);
-                    }
-                    s.basis = "established connection";
+            case PacketTuple.OK:
+                if (established(s, thread, owner, t, null, l3len, nowNs)) {
                     return null;
                 }
-                AclRule rule = match(rules, 4, t.proto, t.dstPort, t.icmpType, in ? t.src : t.dst, 0, 0);
-                if (rule == null) {
-                    return deny;
-                }
-                rule.hit(thread);
-                s.rule = rule;
-                s.basis = "new connection";
-                if (owner) {
-                    create(t, rule.serial, l3len, nowNs);
-                } else if (thread >= 0) {
-                    post(MSG_CREATE, t, l3len, rule.serial);
-                }
-                return null;
-            }
+                return newConnection(s, thread, owner, t, null, l3len, nowNs,
+                        match(rules, 4, t.proto, t.dstPort, t.icmpType, in ? t.src : t.dst, 0, 0), deny);
             case PacketTuple.ICMP_ERROR: {
                 // Related: an error about a tracked connection passes (the quoted datagram names it).
                 int icmpType = t.icmpType;
                 int inner = t.l4Off + IcmpHeader.LENGTH;
                 PacketTuple e = s.embedded;
-                if (e.parseEmbedded(buf, inner, l3len - (inner - l3)) == PacketTuple.OK) {
-                    int ref = owner ? ct.lookup(ZONE, e)
-                            : ct.lookupConcurrent(ZONE, e.proto, e.src, e.dst, e.srcPort, e.dstPort);
-                    if (ref >= 0) {
-                        s.basis = "ICMP error related to a connection";
-                        return null;
-                    }
+                if (e.parseEmbedded(buf, inner, l3len - (inner - l3)) == PacketTuple.OK
+                        && lookup(owner, e, null) >= 0) {
+                    s.basis = "ICMP error related to a connection";
+                    return null;
                 }
                 return stateless(s, rules, thread, 4, t.proto, 0, icmpType, in ? t.src : t.dst, 0, 0, deny);
             }
@@ -342,10 +319,8 @@ public final class PortFilter {
         if (l3len < Ipv6Header.LENGTH || Ipv6Header.version(buf, l3) != Ipv6Header.VERSION) {
             return deny;
         }
-        long srcHi = Ipv6Header.srcHigh(buf, l3);
-        long srcLo = Ipv6Header.srcLow(buf, l3);
-        long dstHi = Ipv6Header.dstHigh(buf, l3);
-        long dstLo = Ipv6Header.dstLow(buf, l3);
+        Ipv6AddressPair p = s.addresses;
+        p.readHeader(buf, l3);
         // Skip the extension headers a first fragment or an MLD report carries; stop at a fragment header.
         int next = Ipv6Header.nextHeader(buf, l3);
         int l4 = l3 + Ipv6Header.LENGTH;
@@ -377,7 +352,7 @@ public final class PortFilter {
         }
         boolean nd = type == 133 || type == 135 || type == 136 || (in && type == 134)
                 || type == 130 || type == 131 || type == 132 || type == 143; // RS, NS, NA, (RA in), MLD
-        if (a != null && !a.hasV6(srcHi, srcLo) && !(srcHi == 0 && srcLo == 0 && nd)) {
+        if (a != null && !a.hasV6(p.srcHigh, p.srcLow) && !(p.srcHigh == 0 && p.srcLow == 0 && nd)) {
             return DropReason.SPOOFED_IP; // :: only for duplicate address detection and MLD
         }
         if (!in && type == 134) {
@@ -398,43 +373,25 @@ public final class PortFilter {
             }
         }
         AclRule[] rules = in ? ingressRules : egressRules;
-        long rHi = in ? srcHi : dstHi;
-        long rLo = in ? srcLo : dstLo;
+        long rHi = in ? p.srcHigh : p.dstHigh;
+        long rLo = in ? p.srcLow : p.dstLow;
         PacketTuple t = s.tuple;
         boolean echo = type == ICMPV6_ECHO_REQUEST || type == ICMPV6_ECHO_REPLY;
         if (next == Ipv4Header.PROTO_TCP || next == Ipv4Header.PROTO_UDP || echo) {
             if (echo) {
                 int id = IcmpHeader.id(buf, l4);
-                tuple6(t, Ipv4Header.PROTO_ICMP, srcHi, srcLo, dstHi, dstLo, id, id, 0,
+                tuple6(t, Ipv4Header.PROTO_ICMP, p, id, id, 0,
                         type == ICMPV6_ECHO_REQUEST ? IcmpHeader.TYPE_ECHO_REQUEST : IcmpHeader.TYPE_ECHO_REPLY);
             } else {
-                tuple6(t, next, srcHi, srcLo, dstHi, dstLo, srcPort, port, tcpFlags, -1);
+                tuple6(t, next, p, srcPort, port, tcpFlags, -1);
             }
-            int ref = lookup6(owner, t, srcHi, srcLo, dstHi, dstLo);
-            if (ref >= 0) {
-                if (owner) {
-                    ct.track(ref, t.tcpFlags, l3len, nowNs);
-                } else if (thread >= 0 && needsUpdate(ref, t, nowNs)) {
-                    post6(MSG_TRACK6, t, l3len, 0, srcHi, srcLo, dstHi, dstLo);
-                }
-                s.basis = "established connection";
+            if (established(s, thread, owner, t, p, l3len, nowNs)) {
                 return null;
             }
-            AclRule rule = match(rules, 6, next, port, type, 0, rHi, rLo);
-            if (rule == null) {
-                return deny;
-            }
-            rule.hit(thread);
-            s.rule = rule;
-            s.basis = "new connection";
-            if (owner) {
-                create6(t, rule.serial, l3len, nowNs, srcHi, srcLo, dstHi, dstLo);
-            } else if (thread >= 0) {
-                post6(MSG_CREATE6, t, l3len, rule.serial, srcHi, srcLo, dstHi, dstLo);
-            }
-            return null;
+            return newConnection(s, thread, owner, t, p, l3len, nowNs, match(rules, 6, next, port, type, 0, rHi, rLo),
+                    deny);
         }
-        if (next == Ipv6Header.PROTO_ICMPV6 && type >= 1 && type <= 4 && related6(owner, t, buf, l4 + 8, l4len - 8)) {
+        if (next == Ipv6Header.PROTO_ICMPV6 && type >= 1 && type <= 4 && related6(s, owner, buf, l4 + 8, l4len - 8)) {
             s.basis = "ICMPv6 error related to a connection";
             return null; // an error (unreachable, packet too big, time exceeded, parameter problem) about a connection
         }
@@ -450,8 +407,7 @@ public final class PortFilter {
         if (l4len < 24) {
             return false;
         }
-        if (type == 136 && !a.hasV6(buf.getLong(l4 + 8, java.nio.ByteOrder.BIG_ENDIAN),
-                buf.getLong(l4 + 16, java.nio.ByteOrder.BIG_ENDIAN))) {
+        if (type == 136 && !a.hasV6(Ipv6Header.addressHigh(buf, l4 + 8), Ipv6Header.addressLow(buf, l4 + 8))) {
             return false;
         }
         for (int o = l4 + 24; o + 8 <= l4 + l4len; ) {
@@ -469,26 +425,25 @@ public final class PortFilter {
     }
 
     /** Whether the IPv6 datagram quoted by an ICMPv6 error at {@code off} belongs to a tracked connection. */
-    private boolean related6(boolean owner, PacketTuple t, DirectBuffer buf, int off, int available) {
+    private boolean related6(Scratch s, boolean owner, DirectBuffer buf, int off, int available) {
         if (available < Ipv6Header.LENGTH + 8 || Ipv6Header.version(buf, off) != Ipv6Header.VERSION) {
             return false;
         }
-        long sHi = Ipv6Header.srcHigh(buf, off);
-        long sLo = Ipv6Header.srcLow(buf, off);
-        long dHi = Ipv6Header.dstHigh(buf, off);
-        long dLo = Ipv6Header.dstLow(buf, off);
+        Ipv6AddressPair p = s.embeddedAddresses;
+        p.readHeader(buf, off);
+        PacketTuple t = s.embedded;
         int next = Ipv6Header.nextHeader(buf, off);
         int l4 = off + Ipv6Header.LENGTH;
         if (next == Ipv4Header.PROTO_TCP || next == Ipv4Header.PROTO_UDP) {
-            tuple6(t, next, sHi, sLo, dHi, dLo, UdpHeader.srcPort(buf, l4), UdpHeader.dstPort(buf, l4), 0, -1);
+            tuple6(t, next, p, UdpHeader.srcPort(buf, l4), UdpHeader.dstPort(buf, l4), 0, -1);
         } else if (next == Ipv6Header.PROTO_ICMPV6 && ((buf.getByte(l4) & 0xff) == ICMPV6_ECHO_REQUEST
                 || (buf.getByte(l4) & 0xff) == ICMPV6_ECHO_REPLY)) {
             int id = IcmpHeader.id(buf, l4);
-            tuple6(t, Ipv4Header.PROTO_ICMP, sHi, sLo, dHi, dLo, id, id, 0, IcmpHeader.TYPE_ECHO_REQUEST);
+            tuple6(t, Ipv4Header.PROTO_ICMP, p, id, id, 0, IcmpHeader.TYPE_ECHO_REQUEST);
         } else {
             return false;
         }
-        return lookup6(owner, t, sHi, sLo, dHi, dLo) >= 0;
+        return lookup(owner, t, p) >= 0;
     }
 
     // IPv6 connections live in the same table under their own zone, keyed by 32-bit folds of the addresses (the
@@ -501,57 +456,69 @@ public final class PortFilter {
         return (int) (h ^ h >>> 32);
     }
 
-    private void tuple6(PacketTuple t, int proto, long sHi, long sLo, long dHi, long dLo, int srcPort, int dstPort,
-            int tcpFlags, int icmpType) {
+    private void tuple6(PacketTuple t, int proto, Ipv6AddressPair p, int srcPort, int dstPort, int tcpFlags,
+            int icmpType) {
         t.proto = proto;
-        t.src = fold(sHi, sLo);
-        t.dst = fold(dHi, dLo);
+        t.src = fold(p.srcHigh, p.srcLow);
+        t.dst = fold(p.dstHigh, p.dstLow);
         t.srcPort = srcPort;
         t.dstPort = dstPort;
         t.tcpFlags = tcpFlags;
         t.icmpType = icmpType;
     }
 
-    private int lookup6(boolean owner, PacketTuple t, long sHi, long sLo, long dHi, long dLo) {
-        int ref = owner ? ct.lookup(ZONE6, t)
-                : ct.lookupConcurrent(ZONE6, t.proto, t.src, t.dst, t.srcPort, t.dstPort);
-        if (ref < 0) {
+    // IPv4 and IPv6 connections take the same steps below; p, the packet's IPv6 addresses, is null for IPv4.
+
+    private static int zone(Ipv6AddressPair p) {
+        return p == null ? ZONE : ZONE6;
+    }
+
+    /** The connection direction the packet of {@code t} belongs to, or a miss; an IPv6 hit must match {@code p}. */
+    private int lookup(boolean owner, PacketTuple t, Ipv6AddressPair p) {
+        int zone = zone(p);
+        int ref = owner ? ct.lookup(zone, t)
+                : ct.lookupConcurrent(zone, t.proto, t.src, t.dst, t.srcPort, t.dstPort);
+        if (ref < 0 || p == null) {
             return ref;
         }
-        int b = 4 * Conntrack.connection(ref);
-        boolean same = Conntrack.direction(ref) == Conntrack.ORIGINAL
-                ? v6[b] == sHi && v6[b + 1] == sLo && v6[b + 2] == dHi && v6[b + 3] == dLo
-                : v6[b] == dHi && v6[b + 1] == dLo && v6[b + 2] == sHi && v6[b + 3] == sLo;
-        return same ? ref : Conntrack.MISS;
+        return p.matches(v6, Conntrack.connection(ref), Conntrack.direction(ref) == Conntrack.ORIGINAL)
+                ? ref : Conntrack.MISS;
     }
 
-    /** Owner thread: {@link #create} for IPv6. */
-    private void create6(PacketTuple t, int serial, int bytes, long nowNs, long sHi, long sLo, long dHi, long dLo) {
-        int ref = ct.create(ZONE6, t, t.src, t.dst, t.srcPort, t.dstPort, nowNs);
-        if (ref >= 0) {
-            int b = 4 * Conntrack.connection(ref);
-            v6[b] = sHi;
-            v6[b + 1] = sLo;
-            v6[b + 2] = dHi;
-            v6[b + 3] = dLo;
-            ct.setMark(ref, serial);
+    /**
+     * Whether the packet belongs to a tracked connection, which lets it pass; it is then tracked (by the owner) or
+     * reported to the owner (by another thread, when it moves something).
+     */
+    private boolean established(Scratch s, int thread, boolean owner, PacketTuple t, Ipv6AddressPair p, int bytes,
+            long nowNs) {
+        int ref = lookup(owner, t, p);
+        if (ref < 0) {
+            return false;
+        }
+        if (owner) {
             ct.track(ref, t.tcpFlags, bytes, nowNs);
+        } else if (thread >= 0 && needsUpdate(ref, t, nowNs)) {
+            post(MSG_TRACK, t, p, bytes, 0);
         }
+        s.basis = "established connection";
+        return true;
     }
 
-    private void post6(int type, PacketTuple t, int bytes, int serial, long sHi, long sLo, long dHi, long dLo) {
-        MutableDirectBuffer b = queue.buffer();
-        int i = queue.tryClaim(type, MSG6_LENGTH);
-        if (i <= 0) {
-            queueFull.incrementAndGet();
-            return;
+    /** The first packet of a connection: passes when {@code rule} allows it (null: no rule does), opening it. */
+    private DropReason newConnection(Scratch s, int thread, boolean owner, PacketTuple t, Ipv6AddressPair p,
+            int bytes, long nowNs, AclRule rule, DropReason deny) {
+        if (rule == null) {
+            return deny;
         }
-        write(b, i, t, bytes, serial);
-        b.putLong(i + MSG_LENGTH, sHi);
-        b.putLong(i + MSG_LENGTH + 8, sLo);
-        b.putLong(i + MSG_LENGTH + 16, dHi);
-        b.putLong(i + MSG_LENGTH + 24, dLo);
-        commit(i);
+        rule.hit(thread);
+        s.rule = rule;
+        s.basis = "new connection";
+        if (owner) {
+            create(t, p, rule.serial, bytes, nowNs);
+        } else if (thread >= 0) {
+            post(MSG_CREATE, t, p, bytes, rule.serial);
+        }
+        return null;
     }
 
     private static DropReason stateless(Scratch s, AclRule[] rules, int thread, int family, int proto, int port,
@@ -598,27 +565,26 @@ public final class PortFilter {
     }
 
     /** Owner thread: opens the connection of an allowed first packet, marked with the rule that allowed it. */
-    private void create(PacketTuple t, int serial, int bytes, long nowNs) {
-        int ref = ct.create(ZONE, t, t.src, t.dst, t.srcPort, t.dstPort, nowNs);
+    private void create(PacketTuple t, Ipv6AddressPair p, int serial, int bytes, long nowNs) {
+        int ref = ct.create(zone(p), t, t.src, t.dst, t.srcPort, t.dstPort, nowNs);
         if (ref >= 0) {
+            if (p != null) {
+                p.store(v6, Conntrack.connection(ref));
+            }
             ct.setMark(ref, serial);
             ct.track(ref, t.tcpFlags, bytes, nowNs);
         }
         // FULL (counted by conntrack) or INVALID (a packet that cannot open one): passed, untracked.
     }
 
-    private void post(int type, PacketTuple t, int bytes, int serial) {
+    /** Another thread: hands a creation or an update to the owner (drained in {@link Drain#onMessage}). */
+    private void post(int type, PacketTuple t, Ipv6AddressPair p, int bytes, int serial) {
         MutableDirectBuffer b = queue.buffer();
-        int i = queue.tryClaim(type, MSG_LENGTH);
+        int i = queue.tryClaim(type, p == null ? MSG_LENGTH : MSG6_LENGTH);
         if (i <= 0) {
             queueFull.incrementAndGet();
             return;
         }
-        write(b, i, t, bytes, serial);
-        commit(i);
-    }
-
-    private static void write(MutableDirectBuffer b, int i, PacketTuple t, int bytes, int serial) {
         b.putInt(i, t.proto);
         b.putInt(i + 4, t.src);
         b.putInt(i + 8, t.dst);
@@ -627,9 +593,9 @@ public final class PortFilter {
         b.putInt(i + 20, t.icmpType);
         b.putInt(i + 24, bytes);
         b.putInt(i + 28, serial);
-    }
-
-    private void commit(int i) {
+        if (p != null) {
+            p.writeMessage(b, i + MSG_LENGTH);
+        }
         queue.commit(i);
         if (!drainScheduled.get() && drainScheduled.compareAndSet(false, true)) {
             ownerExecutor.execute(drainTask);
@@ -652,6 +618,7 @@ public final class PortFilter {
 
     private final class Drain implements MessageHandler {
         final PacketTuple t = new PacketTuple();
+        final Ipv6AddressPair addresses = new Ipv6AddressPair();
         long nowNs;
 
         @Override
@@ -666,24 +633,16 @@ public final class PortFilter {
             t.icmpType = b.getInt(i + 20);
             int bytes = b.getInt(i + 24);
             int serial = b.getInt(i + 28);
-            if (type == MSG_CREATE6 || type == MSG_TRACK6) {
-                long sHi = b.getLong(i + MSG_LENGTH);
-                long sLo = b.getLong(i + MSG_LENGTH + 8);
-                long dHi = b.getLong(i + MSG_LENGTH + 16);
-                long dLo = b.getLong(i + MSG_LENGTH + 24);
-                int ref = lookup6(true, t, sHi, sLo, dHi, dLo);
-                if (ref >= 0) {
-                    ct.track(ref, t.tcpFlags, bytes, nowNs);
-                } else if (type == MSG_CREATE6 && hasRule(serial)) {
-                    create6(t, serial, bytes, nowNs, sHi, sLo, dHi, dLo);
-                }
-                return;
+            Ipv6AddressPair p = null;
+            if (length == MSG6_LENGTH) { // an IPv6 connection's: its addresses follow
+                p = addresses;
+                p.readMessage(b, i + MSG_LENGTH);
             }
-            int ref = ct.lookup(ZONE, t);
+            int ref = lookup(true, t, p);
             if (ref >= 0) {
                 ct.track(ref, t.tcpFlags, bytes, nowNs);
             } else if (type == MSG_CREATE && hasRule(serial)) {
-                create(t, serial, bytes, nowNs);
+                create(t, p, serial, bytes, nowNs);
             }
         }
     }

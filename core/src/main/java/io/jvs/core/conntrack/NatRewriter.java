@@ -30,11 +30,7 @@ public final class NatRewriter {
         final int l4 = t.l4Off;
         switch (t.proto) {
             case Ipv4Header.PROTO_TCP -> {
-                int c = TcpHeader.checksum(buf, l4);
-                c = Checksum.adjust32(c, t.src, src);
-                c = Checksum.adjust32(c, t.dst, dst);
-                c = Checksum.adjust(c, t.srcPort, srcPort);
-                c = Checksum.adjust(c, t.dstPort, dstPort);
+                final int c = adjustForTuple(TcpHeader.checksum(buf, l4), t, src, dst, srcPort, dstPort);
                 TcpHeader.setSrcPort(buf, l4, srcPort);
                 TcpHeader.setDstPort(buf, l4, dstPort);
                 TcpHeader.setChecksum(buf, l4, c);
@@ -42,11 +38,8 @@ public final class NatRewriter {
             case Ipv4Header.PROTO_UDP -> {
                 final int old = UdpHeader.checksum(buf, l4);
                 if (old != 0) {
-                    int c = Checksum.adjust32(old, t.src, src);
-                    c = Checksum.adjust32(c, t.dst, dst);
-                    c = Checksum.adjust(c, t.srcPort, srcPort);
-                    c = Checksum.adjust(c, t.dstPort, dstPort);
-                    UdpHeader.setChecksum(buf, l4, Checksum.udpChecksum(c));
+                    UdpHeader.setChecksum(buf, l4,
+                            Checksum.udpChecksum(adjustForTuple(old, t, src, dst, srcPort, dstPort)));
                 }
                 UdpHeader.setSrcPort(buf, l4, srcPort);
                 UdpHeader.setDstPort(buf, l4, dstPort);
@@ -61,11 +54,7 @@ public final class NatRewriter {
             default -> {
             }
         }
-        rewriteAddresses(buf, ipOff, t.src, t.dst, src, dst);
-        t.src = src;
-        t.dst = dst;
-        t.srcPort = srcPort;
-        t.dstPort = dstPort;
+        rewriteAddressesAndTuple(buf, ipOff, t, src, dst, srcPort, dstPort);
     }
 
     /**
@@ -96,6 +85,23 @@ public final class NatRewriter {
         // Ports at the same offsets in TCP and UDP.
         TcpHeader.setSrcPort(buf, l4, srcPort);
         TcpHeader.setDstPort(buf, l4, dstPort);
+        rewriteAddressesAndTuple(buf, ipOff, t, src, dst, srcPort, dstPort);
+    }
+
+    /**
+     * A TCP or UDP checksum patched for the packet of {@code t} taking the given tuple: the addresses (they are in the
+     * pseudo-header), then the ports.
+     */
+    private static int adjustForTuple(int checksum, PacketTuple t, int src, int dst, int srcPort, int dstPort) {
+        int c = Checksum.adjust32(checksum, t.src, src);
+        c = Checksum.adjust32(c, t.dst, dst);
+        c = Checksum.adjust(c, t.srcPort, srcPort);
+        return Checksum.adjust(c, t.dstPort, dstPort);
+    }
+
+    /** How every rewrite ends, its L4 part done: the IPv4 addresses with their header checksum, and {@code t}. */
+    private static void rewriteAddressesAndTuple(MutableDirectBuffer buf, int ipOff, PacketTuple t,
+            int src, int dst, int srcPort, int dstPort) {
         rewriteAddresses(buf, ipOff, t.src, t.dst, src, dst);
         t.src = src;
         t.dst = dst;
@@ -171,12 +177,8 @@ public final class NatRewriter {
         switch (t.proto) {
             case Ipv4Header.PROTO_TCP -> {
                 if (l4 + TcpHeader.CHECKSUM_OFFSET + 2 <= end) {
-                    int c = TcpHeader.checksum(buf, l4);
-                    c = Checksum.adjust32(c, t.src, src);
-                    c = Checksum.adjust32(c, t.dst, dst);
-                    c = Checksum.adjust(c, t.srcPort, srcPort);
-                    c = Checksum.adjust(c, t.dstPort, dstPort);
-                    TcpHeader.setChecksum(buf, l4, c);
+                    TcpHeader.setChecksum(buf, l4,
+                            adjustForTuple(TcpHeader.checksum(buf, l4), t, src, dst, srcPort, dstPort));
                 }
                 TcpHeader.setSrcPort(buf, l4, srcPort);
                 TcpHeader.setDstPort(buf, l4, dstPort);
@@ -186,10 +188,6 @@ public final class NatRewriter {
             default -> {
             }
         }
-        rewriteAddresses(buf, ipOff, t.src, t.dst, src, dst);
-        t.src = src;
-        t.dst = dst;
-        t.srcPort = srcPort;
-        t.dstPort = dstPort;
+        rewriteAddressesAndTuple(buf, ipOff, t, src, dst, srcPort, dstPort);
     }
 }

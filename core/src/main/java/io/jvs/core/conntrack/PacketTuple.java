@@ -46,14 +46,7 @@ public final class PacketTuple {
      */
     public int parse(DirectBuffer buf, int ipOff, int available) {
         final int ihl = Ipv4Header.headerLength(buf, ipOff);
-        proto = Ipv4Header.protocol(buf, ipOff);
-        src = Ipv4Header.src(buf, ipOff);
-        dst = Ipv4Header.dst(buf, ipOff);
-        l4Off = ipOff + ihl;
-        tcpFlags = 0;
-        icmpType = -1;
-        srcPort = 0;
-        dstPort = 0;
+        readIpv4(buf, ipOff, ihl);
         if (Ipv4Header.isFragment(buf, ipOff)) {
             return FRAGMENT;
         }
@@ -72,6 +65,15 @@ public final class PacketTuple {
         if (ihl < Ipv4Header.MIN_LENGTH || available < ihl + IcmpHeader.ERROR_DATA_LENGTH) {
             return TRUNCATED;
         }
+        readIpv4(buf, ipOff, ihl);
+        if ((Ipv4Header.flagsFragment(buf, ipOff) & Ipv4Header.FRAGMENT_OFFSET_MASK) != 0) {
+            return FRAGMENT; // a later fragment carries no ports; the first one (MF set) is fine here
+        }
+        return parseL4(buf, available - ihl, true);
+    }
+
+    /** Takes protocol and addresses from the IPv4 header and clears the L4 fields, which parseL4 fills. */
+    private void readIpv4(DirectBuffer buf, int ipOff, int ihl) {
         proto = Ipv4Header.protocol(buf, ipOff);
         src = Ipv4Header.src(buf, ipOff);
         dst = Ipv4Header.dst(buf, ipOff);
@@ -80,10 +82,6 @@ public final class PacketTuple {
         icmpType = -1;
         srcPort = 0;
         dstPort = 0;
-        if ((Ipv4Header.flagsFragment(buf, ipOff) & Ipv4Header.FRAGMENT_OFFSET_MASK) != 0) {
-            return FRAGMENT; // a later fragment carries no ports; the first one (MF set) is fine here
-        }
-        return parseL4(buf, available - ihl, true);
     }
 
     private int parseL4(DirectBuffer buf, int l4Available, boolean embedded) {

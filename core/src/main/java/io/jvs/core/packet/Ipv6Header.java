@@ -85,28 +85,45 @@ public final class Ipv6Header {
     }
 
     public static long srcHigh(final DirectBuffer buf, final int off) {
-        return buf.getLong(off + SRC_OFFSET, BIG_ENDIAN);
+        return addressHigh(buf, off + SRC_OFFSET);
     }
 
     public static long srcLow(final DirectBuffer buf, final int off) {
-        return buf.getLong(off + SRC_OFFSET + 8, BIG_ENDIAN);
+        return addressLow(buf, off + SRC_OFFSET);
     }
 
     public static void setSrc(final MutableDirectBuffer buf, final int off, final long high, final long low) {
-        buf.putLong(off + SRC_OFFSET, high, BIG_ENDIAN);
-        buf.putLong(off + SRC_OFFSET + 8, low, BIG_ENDIAN);
+        setAddress(buf, off + SRC_OFFSET, high, low);
     }
 
     public static long dstHigh(final DirectBuffer buf, final int off) {
-        return buf.getLong(off + DST_OFFSET, BIG_ENDIAN);
+        return addressHigh(buf, off + DST_OFFSET);
     }
 
     public static long dstLow(final DirectBuffer buf, final int off) {
-        return buf.getLong(off + DST_OFFSET + 8, BIG_ENDIAN);
+        return addressLow(buf, off + DST_OFFSET);
     }
 
     public static void setDst(final MutableDirectBuffer buf, final int off, final long high, final long low) {
-        buf.putLong(off + DST_OFFSET, high, BIG_ENDIAN);
-        buf.putLong(off + DST_OFFSET + 8, low, BIG_ENDIAN);
+        setAddress(buf, off + DST_OFFSET, high, low);
+    }
+
+    /**
+     * Wire bytes 0..7 of the address at {@code addressOff}: an address anywhere (this header's, or one an ICMPv6
+     * message carries, like a neighbour discovery target).
+     */
+    public static long addressHigh(final DirectBuffer buf, final int addressOff) {
+        return buf.getLong(addressOff, BIG_ENDIAN);
+    }
+
+    /** Wire bytes 8..15 of the address at {@code addressOff}. */
+    public static long addressLow(final DirectBuffer buf, final int addressOff) {
+        return buf.getLong(addressOff + 8, BIG_ENDIAN);
+    }
+
+    public static void setAddress(
+        final MutableDirectBuffer buf, final int addressOff, final long high, final long low) {
+        buf.putLong(addressOff, high, BIG_ENDIAN);
+        buf.putLong(addressOff + 8, low, BIG_ENDIAN);
     }
 }

@@ -96,6 +96,28 @@ final class Packets {
         return b.array();
     }
 
+    /** An ICMP error (type 3, 11 or 12) from src to dst quoting the IPv4 packet of {@code frame}. */
+    static byte[] icmpError(long dstMac, long srcMac, int src, int dst, int type, byte[] frame) {
+        int quoted = frame.length - 14;
+        ByteBuffer b = eth(14 + 20 + 8 + quoted, dstMac, srcMac, 0x0800);
+        ipv4(b, ICMP, src, dst, 8 + quoted);
+        b.put((byte) type).put((byte) 0).putShort((short) 0).putInt(0);
+        b.put(frame, 14, quoted);
+        return b.array();
+    }
+
+    /** An ICMPv6 error (type 1 to 4) from src to dst quoting the IPv6 packet of {@code frame}. */
+    static byte[] icmpv6Error(long dstMac, long srcMac, long srcHi, long srcLo, long dstHi, long dstLo, int type,
+            byte[] frame) {
+        int quoted = frame.length - 14;
+        ByteBuffer b = eth(14 + 40 + 8 + quoted, dstMac, srcMac, 0x86dd);
+        b.putInt(0x6000_0000).putShort((short) (8 + quoted)).put((byte) ICMPV6).put((byte) 64);
+        b.putLong(srcHi).putLong(srcLo).putLong(dstHi).putLong(dstLo);
+        b.put((byte) type).put((byte) 0).putShort((short) 0).putInt(0);
+        b.put(frame, 14, quoted);
+        return b.array();
+    }
+
     static int ip(int a, int b, int c, int d) {
         return a << 24 | b << 16 | c << 8 | d;
     }

@@ -246,6 +246,30 @@ class PortFilterTest {
     }
 
     @Test
+    void icmpErrorsAboutATrackedConnectionPassAsRelated() {
+        // Decided on the non-owner thread, as an error from the outside usually is.
+        byte[] out = Packets.tcp(MB, MA, IA, FAR, 40000, 80, SYN);
+        send(fwd0, a, out);
+        assertEquals(1, delivered(b));
+        send(fwd1, b, Packets.icmpError(MA, MB, IB, IA, 3, out));
+        assertEquals(1, delivered(a));
+        send(fwd1, b, Packets.icmpError(MA, MB, IB, IA, 3, Packets.tcp(MB, MA, IA, FAR, 40001, 80, SYN)));
+        assertEquals(0, delivered(a), "about no connection");
+
+        byte[] out6 = Packets.ipv6(MB, MA, V6, 1, V6, 2, Packets.UDP, 5000, 53, 0);
+        send(fwd0, a, out6);
+        assertEquals(1, delivered(b));
+        send(fwd1, b, Packets.icmpv6Error(MA, MB, V6, 2, V6, 1, 1, out6));
+        assertEquals(1, delivered(a));
+        send(fwd1, b, Packets.icmpv6Error(MA, MB, V6, 2, V6, 1, 1,
+                Packets.ipv6(MB, MA, V6, 1, V6, 3, Packets.UDP, 5000, 53, 0)));
+        assertEquals(0, delivered(a), "about no connection");
+        // The owner thread looks up the same way.
+        send(fwd0, b, Packets.icmpv6Error(MA, MB, V6, 2, V6, 1, 1, out6));
+        assertEquals(1, delivered(a));
+    }
+
+    @Test
     void otherProtocolsAreMatchedStatelesslyAndSecurityOffFiltersNothing() {
         send(fwd1, b, Packets.ipProto(MA, MB, IB, IA, 47));
         assertEquals(0, delivered(a));

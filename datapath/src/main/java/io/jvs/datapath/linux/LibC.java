@@ -47,6 +47,8 @@ public final class LibC {
     public static final int SO_RCVBUF = 8;
     public static final int SO_ERROR = 4;
     public static final int SO_RCVBUFFORCE = 33;
+    public static final int SO_SNDBUF = 7;
+    public static final int SO_SNDBUFFORCE = 32;
     public static final int MSG_DONTWAIT = 0x40;
     public static final int MSG_TRUNC = 0x20;
     public static final int CLONE_NEWNET = 0x40000000;

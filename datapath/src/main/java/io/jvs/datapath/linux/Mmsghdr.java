@@ -1,12 +1,8 @@
 package io.jvs.datapath.linux;
 
-import static java.lang.foreign.ValueLayout.JAVA_LONG;
-
-import java.lang.foreign.MemorySegment;
-
 /**
  * The x86-64 layout of {@code struct mmsghdr} and {@code struct iovec}, shared by every socket that moves bursts with
- * recvmmsg/sendmmsg ({@link PacketSocket}, {@link UnderlaySocket}): offsets into an array of preallocated headers.
+ * recvmmsg/sendmmsg ({@link PacketSocket}, {@link UnderlaySocket}): offsets into an {@link MmsghdrArray}.
  */
 final class Mmsghdr {
     static final int SIZE = 64;
@@ -21,19 +17,5 @@ final class Mmsghdr {
     static final int IOVEC_SIZE = 16; // { void *iov_base; u64 iov_len; }
 
     private Mmsghdr() {
-    }
-
-    /** Points header i of {@code headers} at iovec i of {@code iovecs}, one iovec per message. */
-    static void linkIovec(MemorySegment headers, MemorySegment iovecs, int i) {
-        long h = (long) i * SIZE;
-        headers.set(JAVA_LONG, h + IOV, iovecs.address() + (long) i * IOVEC_SIZE);
-        headers.set(JAVA_LONG, h + IOVLEN, 1L);
-    }
-
-    /** Sets iovec i to {@code length} bytes at {@code address}. */
-    static void setIovec(MemorySegment iovecs, int i, long address, long length) {
-        long v = (long) i * IOVEC_SIZE;
-        iovecs.set(JAVA_LONG, v, address);
-        iovecs.set(JAVA_LONG, v + 8, length);
     }
 }

@@ -69,11 +69,9 @@ public final class PacketSocket implements AutoCloseable {
     private final Arena arena = Arena.ofAuto();
     private final MemorySegment receiveState = LibC.allocateCallState(arena);
     private final MemorySegment sendState = LibC.allocateCallState(arena);
-    private final MemorySegment headers;
+    private final MmsghdrArray messages;
     private final MemorySegment errorValue = arena.allocate(JAVA_INT);
     private final MemorySegment errorLength = arena.allocate(JAVA_INT);
-    private final MemorySegment iovecs;
-    private final MemorySegment controls;
     private final OwnedFd fd;
     private final RxRing ring; // null: frames are read with recvmmsg
 
@@ -83,14 +81,7 @@ public final class PacketSocket implements AutoCloseable {
         this.ifname = ifname;
         this.ifindex = ifindex;
         this.maxBurst = maxBurst;
-        this.headers = arena.allocate((long) Mmsghdr.SIZE * maxBurst, 8);
-        this.iovecs = arena.allocate((long) Mmsghdr.IOVEC_SIZE * maxBurst, 8);
-        this.controls = arena.allocate((long) CONTROL_SIZE * maxBurst, 8);
-        for (int i = 0; i < maxBurst; i++) {
-            long h = (long) i * Mmsghdr.SIZE;
-            Mmsghdr.linkIovec(headers, iovecs, i);
-            headers.set(JAVA_LONG, h + Mmsghdr.CONTROL, controls.address() + (long) i * CONTROL_SIZE);
-        }
+        this.messages = new MmsghdrArray(arena, maxBurst, 0, CONTROL_SIZE);
     }
 
     /** Opens a socket on {@code ifname} in the current namespace, for bursts of up to {@link #DEFAULT_MAX_BURST}. */
@@ -121,10 +112,7 @@ public final class PacketSocket implements AutoCloseable {
             LibC.setsockoptInt(fd, SOL_PACKET, PACKET_VNET_HDR, 1, "PACKET_VNET_HDR " + ifname);
             LibC.setsockoptInt(fd, SOL_PACKET, PACKET_AUXDATA, 1, "PACKET_AUXDATA " + ifname);
             LibC.setsockoptInt(fd, SOL_PACKET, PACKET_IGNORE_OUTGOING, 1, "PACKET_IGNORE_OUTGOING " + ifname);
-            // SO_RCVBUFFORCE passes net.core.rmem_max but needs CAP_NET_ADMIN; SO_RCVBUF is capped by rmem_max.
-            if (LibC.setsockoptInt(fd, LibC.SOL_SOCKET, LibC.SO_RCVBUFFORCE, RECEIVE_BUFFER_BYTES) < 0) {
-                LibC.setsockoptInt(fd, LibC.SOL_SOCKET, LibC.SO_RCVBUF, RECEIVE_BUFFER_BYTES, "SO_RCVBUF " + ifname);
-            }
+            SocketBuffers.setReceive(fd, RECEIVE_BUFFER_BYTES, ifname);
             ring = ringFrames > 0 ? RxRing.create(fd, ringFrames, ifname) : null;
             try (Arena scratch = Arena.ofConfined()) {
                 MemorySegment sll = scratch.allocate(SOCKADDR_LL_SIZE, 8);
@@ -166,24 +154,15 @@ public final class PacketSocket implements AutoCloseable {
         if (slotCapacity <= VNET_HDR_SIZE) {
             throw new IllegalArgumentException("slotCapacity=" + slotCapacity + " <= " + VNET_HDR_SIZE);
         }
-        final MemorySegment headers = this.headers;
-        final MemorySegment iovecs = this.iovecs;
+        final MmsghdrArray messages = this.messages;
         for (int i = 0; i < count; i++) {
-            long h = (long) i * Mmsghdr.SIZE;
-            Mmsghdr.setIovec(iovecs, i, slotAddresses[i], slotCapacity);
-            headers.set(JAVA_LONG, h + Mmsghdr.CONTROLLEN, CONTROL_SIZE);
-            headers.set(JAVA_INT, h + Mmsghdr.FLAGS, 0);
+            messages.setIovec(i, slotAddresses[i], slotCapacity);
         }
-        int n = LibC.recvmmsg(receiveState, fd.get(), headers.address(), count, LibC.MSG_DONTWAIT);
-        if (n <= 0) {
-            return n == -Errno.EAGAIN ? 0 : n;
-        }
-        final MemorySegment controls = this.controls;
+        int n = messages.receive(receiveState, fd.get(), count);
+        final MemorySegment controls = messages.controls;
         for (int i = 0; i < n; i++) {
-            long h = (long) i * Mmsghdr.SIZE;
-            int flags = headers.get(JAVA_INT, h + Mmsghdr.FLAGS);
-            lengths[i] = (flags & LibC.MSG_TRUNC) != 0 ? -1 : headers.get(JAVA_INT, h + Mmsghdr.LEN);
-            vlanTci[i] = vlanTci(controls, (long) i * CONTROL_SIZE, headers.get(JAVA_LONG, h + Mmsghdr.CONTROLLEN));
+            lengths[i] = messages.receivedLength(i);
+            vlanTci[i] = vlanTci(controls, (long) i * CONTROL_SIZE, messages.controlLength(i));
         }
         return n;
     }
@@ -229,18 +208,13 @@ public final class PacketSocket implements AutoCloseable {
      */
     public final class TxBatch {
         private final MemorySegment state = LibC.allocateCallState(arena);
-        private final MemorySegment msgs;
-        private final MemorySegment iovs;
+        private final MmsghdrArray msgs;
         private final int capacity;
         private int count;
 
         private TxBatch(int capacity) {
             this.capacity = capacity;
-            msgs = arena.allocate((long) Mmsghdr.SIZE * capacity, 8);
-            iovs = arena.allocate((long) Mmsghdr.IOVEC_SIZE * capacity, 8);
-            for (int i = 0; i < capacity; i++) {
-                Mmsghdr.linkIovec(msgs, iovs, i);
-            }
+            msgs = new MmsghdrArray(arena, capacity, 0, 0);
         }
 
         /** Queues {@code length} bytes at {@code address} (virtio header first); false when the batch is full. */
@@ -248,7 +222,7 @@ public final class PacketSocket implements AutoCloseable {
             if (count == capacity) {
                 return false;
             }
-            Mmsghdr.setIovec(iovs, count, address, length);
+            msgs.setIovec(count, address, length);
             count++;
             return true;
         }
@@ -268,7 +242,7 @@ public final class PacketSocket implements AutoCloseable {
 
         /** The length queued at position i. */
         public int length(int i) {
-            return (int) iovs.get(JAVA_LONG, (long) i * Mmsghdr.IOVEC_SIZE + 8);
+            return (int) msgs.iovecLength(i);
         }
 
         /**
@@ -281,8 +255,7 @@ public final class PacketSocket implements AutoCloseable {
             if (n == 0) {
                 return 0;
             }
-            int sent = LibC.sendmmsg(state, fd.get(), msgs.address(), n, LibC.MSG_DONTWAIT);
-            return sent == -Errno.EAGAIN || sent == -Errno.ENOBUFS ? 0 : sent;
+            return msgs.send(state, fd.get(), 0, n);
         }
     }
 

@@ -34,8 +34,6 @@ public final class UnderlaySocket implements AutoCloseable {
     private static final int IP_TTL = 2;
     private static final int IP_MTU_DISCOVER = 10;
     private static final int IP_PMTUDISC_DONT = 0;
-    private static final int SO_SNDBUFFORCE = 32;
-    private static final int SO_SNDBUF = 7;
     private static final int SO_REUSEADDR = 2;
 
     private static final int SOCKADDR_IN_SIZE = 16;
@@ -44,23 +42,14 @@ public final class UnderlaySocket implements AutoCloseable {
     private final int maxBurst;
     private final Arena arena = Arena.ofAuto();
     private final MemorySegment receiveState = LibC.allocateCallState(arena);
-    private final MemorySegment headers;
-    private final MemorySegment iovecs;
-    private final MemorySegment names;
+    private final MmsghdrArray messages;
     private final OwnedFd fd;
 
     private UnderlaySocket(int fd, String description, int maxBurst) {
         this.fd = new OwnedFd(fd);
         this.description = description;
         this.maxBurst = maxBurst;
-        headers = arena.allocate((long) Mmsghdr.SIZE * maxBurst, 8);
-        iovecs = arena.allocate((long) Mmsghdr.IOVEC_SIZE * maxBurst, 8);
-        names = arena.allocate((long) SOCKADDR_IN_SIZE * maxBurst, 8);
-        for (int i = 0; i < maxBurst; i++) {
-            long h = (long) i * Mmsghdr.SIZE;
-            headers.set(JAVA_LONG, h, names.address() + (long) i * SOCKADDR_IN_SIZE);
-            Mmsghdr.linkIovec(headers, iovecs, i);
-        }
+        messages = new MmsghdrArray(arena, maxBurst, SOCKADDR_IN_SIZE, 0);
     }
 
     /** A raw socket for IP protocol 47, bound to {@code localAddress} (0: any), in the current namespace. */
@@ -82,12 +71,8 @@ public final class UnderlaySocket implements AutoCloseable {
             // No DF: an outer packet bigger than the path MTU is fragmented (here or by a router) instead of lost.
             LibC.setsockoptInt(fd, IPPROTO_IP, IP_MTU_DISCOVER, IP_PMTUDISC_DONT, "IP_MTU_DISCOVER " + what);
             LibC.setsockoptInt(fd, IPPROTO_IP, IP_TTL, ttl, "IP_TTL " + what);
-            if (LibC.setsockoptInt(fd, LibC.SOL_SOCKET, LibC.SO_RCVBUFFORCE, BUFFER_BYTES) < 0) {
-                LibC.setsockoptInt(fd, LibC.SOL_SOCKET, LibC.SO_RCVBUF, BUFFER_BYTES, "SO_RCVBUF " + what);
-            }
-            if (LibC.setsockoptInt(fd, LibC.SOL_SOCKET, SO_SNDBUFFORCE, BUFFER_BYTES) < 0) {
-                LibC.setsockoptInt(fd, LibC.SOL_SOCKET, SO_SNDBUF, BUFFER_BYTES, "SO_SNDBUF " + what);
-            }
+            SocketBuffers.setReceive(fd, BUFFER_BYTES, what);
+            SocketBuffers.setSend(fd, BUFFER_BYTES, what);
             LibC.setsockoptInt(fd, LibC.SOL_SOCKET, SO_REUSEADDR, 1, "SO_REUSEADDR " + what);
             try (Arena scratch = Arena.ofConfined()) {
                 MemorySegment sin = scratch.allocate(SOCKADDR_IN_SIZE, 8);
@@ -120,20 +105,14 @@ public final class UnderlaySocket implements AutoCloseable {
         if (count < 1 || count > maxBurst) {
             throw new IllegalArgumentException("count=" + count + " outside 1.." + maxBurst);
         }
+        final MmsghdrArray messages = this.messages;
         for (int i = 0; i < count; i++) {
-            long h = (long) i * Mmsghdr.SIZE;
-            Mmsghdr.setIovec(iovecs, i, slotAddresses[i] + skip, capacity);
-            headers.set(JAVA_INT, h + Mmsghdr.NAMELEN, SOCKADDR_IN_SIZE);
-            headers.set(JAVA_INT, h + Mmsghdr.FLAGS, 0);
+            messages.setIovec(i, slotAddresses[i] + skip, capacity);
         }
-        int n = LibC.recvmmsg(receiveState, fd.get(), headers.address(), count, LibC.MSG_DONTWAIT);
-        if (n <= 0) {
-            return n == -Errno.EAGAIN ? 0 : n;
-        }
+        int n = messages.receive(receiveState, fd.get(), count);
+        final MemorySegment names = messages.names;
         for (int i = 0; i < n; i++) {
-            long h = (long) i * Mmsghdr.SIZE;
-            int flags = headers.get(JAVA_INT, h + Mmsghdr.FLAGS);
-            lengths[i] = (flags & LibC.MSG_TRUNC) != 0 ? -1 : headers.get(JAVA_INT, h + Mmsghdr.LEN);
+            lengths[i] = messages.receivedLength(i);
             sources[i] = Integer.reverseBytes(names.get(JAVA_INT, (long) i * SOCKADDR_IN_SIZE + 4));
         }
         return n;
@@ -145,23 +124,13 @@ public final class UnderlaySocket implements AutoCloseable {
      */
     public final class TxBatch {
         private final MemorySegment state = LibC.allocateCallState(arena);
-        private final MemorySegment msgs;
-        private final MemorySegment iovs;
-        private final MemorySegment dests;
+        private final MmsghdrArray msgs;
         private final int capacity;
         private int count;
 
         private TxBatch(int capacity) {
             this.capacity = capacity;
-            msgs = arena.allocate((long) Mmsghdr.SIZE * capacity, 8);
-            iovs = arena.allocate((long) Mmsghdr.IOVEC_SIZE * capacity, 8);
-            dests = arena.allocate((long) SOCKADDR_IN_SIZE * capacity, 8);
-            for (int i = 0; i < capacity; i++) {
-                long h = (long) i * Mmsghdr.SIZE;
-                msgs.set(JAVA_LONG, h, dests.address() + (long) i * SOCKADDR_IN_SIZE);
-                msgs.set(JAVA_INT, h + Mmsghdr.NAMELEN, SOCKADDR_IN_SIZE);
-                Mmsghdr.linkIovec(msgs, iovs, i);
-            }
+            msgs = new MmsghdrArray(arena, capacity, SOCKADDR_IN_SIZE, 0);
         }
 
         /** Queues {@code length} bytes at {@code address} for {@code address}:{@code port}; false when full. */
@@ -169,8 +138,8 @@ public final class UnderlaySocket implements AutoCloseable {
             if (count == capacity) {
                 return false;
             }
-            Mmsghdr.setIovec(iovs, count, address, length);
-            writeSockaddr(dests, (long) count * SOCKADDR_IN_SIZE, destination, port);
+            msgs.setIovec(count, address, length);
+            writeSockaddr(msgs.names, (long) count * SOCKADDR_IN_SIZE, destination, port);
             count++;
             return true;
         }
@@ -192,8 +161,7 @@ public final class UnderlaySocket implements AutoCloseable {
             if (n <= 0) {
                 return 0;
             }
-            int sent = LibC.sendmmsg(state, fd.get(), msgs.address() + (long) from * Mmsghdr.SIZE, n, LibC.MSG_DONTWAIT);
-            return sent == -Errno.EAGAIN || sent == -Errno.ENOBUFS ? 0 : sent;
+            return msgs.send(state, fd.get(), from, n);
         }
 
         /** Forgets everything queued. */
