@@ -1111,28 +1111,31 @@ print('%.2f' % ((sum(d)-d[3]-d[4])/max(sum(d),1)*$(nproc)))")
 # recordings start before and stop after the run (jcmd of the daemon's own JDK); the run's figures go to
 # raw/<config>/profiled/ only, since sampling costs the switch a little.
 jvs_pids() { local p; for p in $SWPID; do [ "$(cat /proc/$p/comm 2>/dev/null)" = java ] && echo "$p"; done; }
+jvs_daemons() { # "index pid bin" per jvs daemon of this config; bin = its JDK's bin directory (jcmd, jfr)
+	local p i=0
+	for p in $(jvs_pids); do
+		i=$((i + 1))
+		echo "$i $p $(dirname "$(readlink -f "/proc/$p/exe")")"
+	done
+}
 prof_file() { # $1 workload, $2 daemon index (1, 2): profiles/<config>/<workload>[-host2].jfr
 	echo "$PROFD/$1$([ "$2" = 1 ] || echo "-host$2").jfr"
 }
 prof_start() { # $1 workload
-	local p i=0 bin
-	for p in $(jvs_pids); do
-		i=$((i + 1))
-		bin=$(dirname "$(readlink -f "/proc/$p/exe")")
-		"$bin/jcmd" "$p" JFR.start name=jvsbench filename="$(prof_file "$1" $i)" \
-			'jdk.CPUTimeSample#enabled=true' 'jdk.CPUTimeSample#throttle=1ms' >>"$RAWC/jcmd.log" 2>&1 9<&- ||
+	local i p bin
+	while read -r i p bin; do
+		"$bin/jcmd" "$p" JFR.start name=jvsbench filename="$(prof_file "$1" "$i")" \
+			'jdk.CPUTimeSample#enabled=true' 'jdk.CPUTimeSample#throttle=1ms' </dev/null >>"$RAWC/jcmd.log" 2>&1 9<&- ||
 			log "    $CFG: JFR.start failed in pid $p (see $RAWC/jcmd.log)"
-	done
+	done < <(jvs_daemons)
 }
 prof_stop() { # $1 workload: stops the recordings and summarizes them next to the .jfr
-	local p i=0 bin f
-	for p in $(jvs_pids); do
-		i=$((i + 1))
-		bin=$(dirname "$(readlink -f "/proc/$p/exe")")
-		f=$(prof_file "$1" $i)
-		"$bin/jcmd" "$p" JFR.stop name=jvsbench >>"$RAWC/jcmd.log" 2>&1 9<&-
-		[ -s "$f" ] && $PY "$HELP/jfrsum.py" "$bin/jfr" "$f" >"${f%.jfr}.txt" 2>&1 9<&-
-	done
+	local i p bin f
+	while read -r i p bin; do
+		f=$(prof_file "$1" "$i")
+		"$bin/jcmd" "$p" JFR.stop name=jvsbench </dev/null >>"$RAWC/jcmd.log" 2>&1 9<&-
+		[ -s "$f" ] && $PY "$HELP/jfrsum.py" "$bin/jfr" "$f" </dev/null >"${f%.jfr}.txt" 2>&1 9<&-
+	done < <(jvs_daemons)
 }
 profile_workloads() {
 	local tsv=$TSV runs=$RUNS rawc=$RAWC w

@@ -27,15 +27,18 @@ UNIT_B = {"bytes": 1, "kB": 1 << 10, "MB": 1 << 20, "GB": 1 << 30}
 TOP = 25
 
 
-def events(jfr, path, name):
-    """Yields (fields text, frames) per event of that type."""
-    out = subprocess.run([jfr, "print", "--stack-depth", "64", "--events", name, path], capture_output=True,
-                         text=True, check=True).stdout
-    for block in out.split("\n" + name + " {")[0:]:
-        if "stackTrace" not in block and "eventThread" not in block:
-            continue
+EVENT = re.compile(r"^(jdk\.\w+) \{$", re.M)  # "jdk.CPUTimeSample {" opens an event in `jfr print`
+EVENTS = ("jdk.CPUTimeSample", "jdk.CPUTimeSamplesLost", "jdk.ObjectAllocationSample")
+
+
+def events(jfr, path):
+    """Yields (event type, fields text, frames) per event of the EVENTS types, from one `jfr print`."""
+    out = subprocess.run([jfr, "print", "--stack-depth", "64", "--events", ",".join(EVENTS), path],
+                         capture_output=True, text=True, check=True).stdout
+    parts = EVENT.split(out)  # [before, type, block, type, block, ...]
+    for name, block in zip(parts[1::2], parts[2::2]):
         frames = [m.group(1) for m in map(FRAME.match, block.split("stackTrace = [", 1)[-1].splitlines()) if m]
-        yield block, frames
+        yield name, block, frames
 
 
 def label(frames, jvs):
@@ -54,11 +57,11 @@ def short(method):
     return ".".join(parts[-2:]) if len(parts) >= 2 else method
 
 
-def table(title, counter, total, unit_s):
+def table(title, counter, total):
     print(f"\n{title}")
     print(f"  {'share':>6}  {'CPU s':>7}  what")
     for what, w in counter.most_common(TOP):
-        print(f"  {100.0 * w / total:5.1f}%  {w * unit_s:7.3f}  {what}")
+        print(f"  {100.0 * w / total:5.1f}%  {w:7.3f}  {what}")
 
 
 def main():
@@ -66,21 +69,29 @@ def main():
         sys.exit(__doc__.split("\n\n")[1])
     jfr, path = sys.argv[1], sys.argv[2]
     by_thread, by_jvs, inclusive = collections.Counter(), collections.Counter(), collections.Counter()
-    total, samples = 0.0, 0
-    for block, frames in events(jfr, path, "jdk.CPUTimeSample"):
-        m = PERIOD.search(block)
+    alloc = collections.Counter()
+    total, samples, lost = 0.0, 0, 0
+    for name, block, frames in events(jfr, path):
+        jvs = [f for f in frames if f.startswith("io.jvs.")]
         t = THREAD.search(block)
+        if name == "jdk.CPUTimeSamplesLost":
+            lost += 1
+            continue
+        if name == "jdk.ObjectAllocationSample":
+            m = WEIGHT.search(block)
+            if t and m and t.group(1).startswith("jvs-reactor"):
+                alloc[label(frames, jvs)] += float(m.group(1)) * UNIT_B[m.group(2)]
+            continue
+        m = PERIOD.search(block)
         if not m or not t:
             continue
         w = float(m.group(1)) * UNIT_S[m.group(2)]
         samples += 1
         total += w
         by_thread[t.group(1)] += w
-        jvs = [f for f in frames if f.startswith("io.jvs.")]
         by_jvs[label(frames, jvs)] += w
         for f in set(short(f) for f in jvs):
             inclusive[f] += w
-    lost = sum(1 for _ in events(jfr, path, "jdk.CPUTimeSamplesLost"))
     print(f"JFR CPU-time samples of {path}: {samples} samples, {total:.3f} s of CPU sampled"
           f"{f', {lost} lost-sample events' if lost else ''}")
     if not samples:
@@ -90,16 +101,9 @@ def main():
     rest = total - sum(w for _, w in top)
     print("digest: " + ", ".join(f"{what} {100.0 * w / total:.0f} %" for what, w in top)
           + f", rest {100.0 * rest / total:.0f} % ({total:.2f} CPU s)")
-    table("by thread", by_thread, total, 1.0)
-    table("by innermost jvs method (a system call counts on the jvs method that made it)", by_jvs, total, 1.0)
-    table("inclusive (the method is anywhere on the stack)", inclusive, total, 1.0)
-    alloc = collections.Counter()
-    for block, frames in events(jfr, path, "jdk.ObjectAllocationSample"):
-        t = THREAD.search(block)
-        m = WEIGHT.search(block)
-        if t and m and t.group(1).startswith("jvs-reactor"):
-            jvs = [f for f in frames if f.startswith("io.jvs.")]
-            alloc[short(jvs[0]) if jvs else short(frames[0]) if frames else "?"] += float(m.group(1)) * UNIT_B[m.group(2)]
+    table("by thread", by_thread, total)
+    table("by innermost jvs method (a system call counts on the jvs method that made it)", by_jvs, total)
+    table("inclusive (the method is anywhere on the stack)", inclusive, total)
     if alloc:
         print("\nallocation samples on reactor threads (estimated bytes, by innermost jvs method):")
         for what, b in alloc.most_common(10):
